@@ -293,9 +293,10 @@ def verify_jwt(
     header = _decode_object(header_b64, "header")
     key = _check_header(header, keys, algorithms)
     try:
+        payload = b64url_decode(payload_b64)
         signature = b64url_decode(signature_b64)
     except ValueError:
-        raise JwtError("malformed", "token signature is not base64url") from None
+        raise JwtError("malformed", "token payload or signature is not base64url") from None
     signing_input = token[: len(header_b64) + 1 + len(payload_b64)].encode("ascii")
     try:
         key._verify(signature, signing_input)
@@ -305,7 +306,12 @@ def verify_jwt(
         token_typ = header.get("typ")
         if not isinstance(token_typ, str) or _normalise_typ(token_typ) != _normalise_typ(typ):
             raise JwtError("bad_typ", f"token typ is not {typ!r}")
-    claims = _decode_object(payload_b64, "payload")
+    try:
+        claims = json_loads(payload)
+    except ValueError:
+        raise JwtError("malformed", "token payload is not JSON") from None
+    if not isinstance(claims, dict):
+        raise JwtError("malformed", "token payload is not a JSON object")
     _check_claims(
         claims,
         issuer=issuer,
