@@ -128,9 +128,17 @@ class MasterKey:
     @classmethod
     def _read_file(cls, path: pathlib.Path) -> MasterKey:
         flags = os.O_RDONLY | getattr(os, "O_CLOEXEC", 0)
-        fd = os.open(path, flags)
-        with os.fdopen(fd, "rb") as handle:
-            info = os.fstat(handle.fileno())
+        try:
+            fd = os.open(path, flags)
+        except FileNotFoundError:
+            raise
+        except OSError as exc:
+            raise MasterKeyError(
+                f"cannot open the master key file {path}: {exc.strerror}"
+            ) from None
+        try:
+            # Checked on the open descriptor, so the file cannot be swapped in between.
+            info = os.fstat(fd)
             if not stat.S_ISREG(info.st_mode):
                 raise MasterKeyError(f"the master key file {path} is not a regular file")
             if os.name == "posix" and info.st_mode & 0o077:
@@ -139,7 +147,9 @@ class MasterKey:
                     f"(mode {stat.S_IMODE(info.st_mode):04o}); run `chmod 600 {path}` "
                     "so that only its owner can read it"
                 )
-            data = handle.read(_MAX_KEY_FILE_BYTES + 1)
+            data = os.read(fd, _MAX_KEY_FILE_BYTES + 1)
+        finally:
+            os.close(fd)
         if len(data) > _MAX_KEY_FILE_BYTES:
             raise MasterKeyError(f"the master key file {path} is too large to be a key file")
         try:

@@ -72,6 +72,9 @@ class JwtError(Exception):
     def __repr__(self) -> str:
         return f"JwtError({self.reason!r}, {str(self)!r})"
 
+    def __reduce__(self) -> tuple[type[JwtError], tuple[JwtErrorReason, str]]:
+        return (JwtError, (self.reason, str(self)))
+
 
 def _make_signer(key: PrivateKey) -> Callable[[bytes], bytes]:
     if isinstance(key, rsa.RSAPrivateKey):

@@ -104,3 +104,8 @@ def test_open_refuses_tampering_wrong_aad_wrong_key_and_bad_format() -> None:
 def test_sealer_needs_a_32_byte_key() -> None:
     with pytest.raises(ValueError):
         Sealer(b"\x00" * 16)
+
+
+def test_load_or_create_refuses_a_directory(tmp_path: pathlib.Path) -> None:
+    with pytest.raises(MasterKeyError, match="regular file"):
+        MasterKey.load_or_create(tmp_path)

@@ -322,3 +322,10 @@ def test_decode_unverified_is_strict(rsa_key: SigningKey) -> None:
     with pytest.raises(JwtError) as info:
         decode_unverified(token + "=")
     assert info.value.reason == "malformed"
+
+
+def test_jwt_error_survives_copying_with_its_reason() -> None:
+    import copy
+
+    error = copy.deepcopy(JwtError("expired", "token has expired"))
+    assert (error.reason, str(error)) == ("expired", "token has expired")
