@@ -42,6 +42,7 @@ __all__ = [
 
 MAX_TOKEN_LENGTH = 16 * 1024
 _ES256_COORDINATE_BYTES = 32
+_MAX_CACHED_HEADERS = 16  # a handful of typ values per key; the cache must not grow unbounded
 _ES256_SIGNATURE_BYTES = 64
 _SHA256 = hashes.SHA256()
 _PKCS1V15 = padding.PKCS1v15()
@@ -149,7 +150,8 @@ class SigningKey:
                 raise ValueError("typ must be a non-empty string")
             header = {"alg": self.alg.value, "typ": typ, "kid": self.kid}
             segment = b64url_encode_bytes(json_dumps(header)) + b"."
-            self._headers[typ] = segment
+            if len(self._headers) < _MAX_CACHED_HEADERS:
+                self._headers[typ] = segment
         return segment
 
     def sign(self, claims: Mapping[str, Any], typ: str = "at+jwt") -> str:
