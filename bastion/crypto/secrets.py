@@ -83,7 +83,14 @@ def new_opaque_token(prefix: str, nbytes: int = 32) -> str:
     """A new credential ``prefix + base62 body + 6-char base62 CRC-32 checksum``."""
     if nbytes < MIN_TOKEN_BYTES:
         raise ValueError(f"opaque tokens need at least {MIN_TOKEN_BYTES} random bytes")
-    body = random_base62(nbytes)
+    return opaque_token_from_bytes(prefix, os.urandom(nbytes))
+
+
+def opaque_token_from_bytes(prefix: str, entropy: bytes) -> str:
+    """The credential for given entropy, e.g. a key derived from the master key (demo secrets)."""
+    if len(entropy) < MIN_TOKEN_BYTES:
+        raise ValueError(f"opaque tokens need at least {MIN_TOKEN_BYTES} bytes of entropy")
+    body = _to_base62(int.from_bytes(entropy, "big"), _base62_width(len(entropy)))
     return prefix + body + _checksum(prefix, body)
 
 
