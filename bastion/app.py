@@ -25,6 +25,7 @@ from bastion.ops import health
 from bastion.ops.logging import configure_logging
 from bastion.ops.middleware import RequestContext
 from bastion.settings import Settings
+from bastion.ui.routes import ROUTES as UI_ROUTES
 
 log = logging.getLogger("bastion")
 
@@ -52,6 +53,7 @@ def build_app(container: Container) -> Starlette:
             discovery.rfc8414_metadata,
             methods=["GET"],
         ),
+        *UI_ROUTES,
         Mount("/api/v1/oidc", app=issuer_app(platform, BUILDER)),
         Mount("/{app_slug}", app=issuer_app(by_slug, STANDARD)),
     ]

@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 
 ENV_PREFIX = "BASTION_"
+SECRET_FIELDS = frozenset({"master_key", "smtp_url"})
 
 
 class LogFormat(StrEnum):
@@ -103,6 +104,89 @@ class Settings(BaseModel):
         True,
         description="Let `bastion bootstrap` create the demo workspace, app and clients.",
     )
+    # Interactive sign-in (see README "Signing people in").
+    argon2_memory_kib: int = Field(
+        19456,
+        ge=19456,
+        le=4 * 1024 * 1024,
+        description="Argon2id memory cost for end-user passwords, in KiB (OWASP minimum 19456). "
+        "Stored hashes made with other parameters are re-hashed at the next sign-in.",
+    )
+    argon2_time_cost: int = Field(
+        2, ge=2, le=20, description="Argon2id iterations (OWASP minimum 2)."
+    )
+    argon2_parallelism: int = Field(
+        1, ge=1, le=16, description="Argon2id lanes (OWASP minimum 1)."
+    )
+    password_min_length: int = Field(
+        10,
+        ge=8,
+        le=128,
+        description="Default minimum password length; an app's config key "
+        "`password_min_length` overrides it (never below 8).",
+    )
+    session_ttl: int = Field(
+        14 * 86400,
+        ge=300,
+        description="Lifetime of a sign-in session (and of the refresh tokens it owns), seconds.",
+    )
+    refresh_token_ttl: int = Field(
+        30 * 86400,
+        ge=300,
+        description="Longest lifetime of one refresh token, seconds (capped by its session).",
+    )
+    refresh_reuse_grace: float = Field(
+        30.0,
+        ge=0,
+        le=300,
+        description="Seconds during which a just-rotated refresh token may be presented again "
+        "(concurrent refreshes) without the whole family being revoked as a replay.",
+    )
+    authorization_code_ttl: int = Field(
+        60, ge=10, le=600, description="Lifetime of an authorization code, seconds."
+    )
+    interaction_ttl: int = Field(
+        1800, ge=60, le=86400, description="Time a person has to finish a hosted sign-in, seconds."
+    )
+    device_code_ttl: int = Field(
+        600, ge=30, le=3600, description="Lifetime of a device code (RFC 8628), seconds."
+    )
+    device_poll_interval: int = Field(
+        5, ge=1, le=60, description="Minimum seconds between device token polls (RFC 8628 §3.5)."
+    )
+    one_time_code_ttl: int = Field(
+        600, ge=60, le=3600, description="Lifetime of emailed one-time codes, seconds."
+    )
+    signin_failure_limit: int = Field(
+        5,
+        ge=1,
+        description="Failed sign-ins (or code entries) per account in one window before it is "
+        "locked for the rest of the window (429 with Retry-After).",
+    )
+    signin_failure_window: float = Field(
+        900.0, gt=0, description="Window of the per-account failure limit, seconds."
+    )
+    ip_failure_limit: int = Field(
+        50,
+        ge=1,
+        description="Failed sign-ins, sign-ups, code entries and grant attempts per IP address "
+        "in one window before that address gets 429.",
+    )
+    ip_failure_window: float = Field(
+        600.0, gt=0, description="Window of the per-IP limit, seconds."
+    )
+    signup_limit: int = Field(
+        20, ge=1, description="Sign-ups (and mails sent) per IP address in one window."
+    )
+    smtp_url: SecretStr | None = Field(
+        None,
+        description="Mail server: smtp://user:pass@host:587 (STARTTLS when offered), "
+        "smtps://… (TLS from the start) or smtp://host:25?tls=none. "
+        "Unset: mail goes to the outbox (`bastion mail outbox`) and a log line.",
+    )
+    mail_from: str = Field(
+        "Bastion <no-reply@localhost>", description="From header of the mail Bastion sends."
+    )
 
     @field_validator("public_url")
     @classmethod
@@ -136,6 +220,16 @@ class Settings(BaseModel):
             "(for example postgresql://bastion:secret@db:5432/bastion)"
         )
 
+    @field_validator("smtp_url")
+    @classmethod
+    def _check_smtp_url(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None or not value.get_secret_value():
+            return None
+        parts = urlsplit(value.get_secret_value())
+        if parts.scheme not in ("smtp", "smtps") or not parts.hostname:
+            raise ValueError("must look like smtp://user:pass@host:587 or smtps://host:465")
+        return value
+
     @field_validator("log_level")
     @classmethod
     def _check_log_level(cls, value: str) -> str:
@@ -153,6 +247,11 @@ class Settings(BaseModel):
     @property
     def is_sqlite(self) -> bool:
         return self.effective_database_url.startswith("sqlite")
+
+    @property
+    def secure_cookies(self) -> bool:
+        """Cookies are marked Secure whenever Bastion is reached over HTTPS."""
+        return self.public_url.startswith("https://")
 
     @property
     def platform_issuer(self) -> str:
@@ -185,7 +284,7 @@ class Settings(BaseModel):
         except ValidationError as exc:
             for err in exc.errors():
                 field = str(err["loc"][0]) if err["loc"] else "?"
-                shown = "<hidden>" if field == "master_key" else repr(values.get(field))
+                shown = "<hidden>" if field in SECRET_FIELDS else repr(values.get(field))
                 msg = str(err["msg"]).removeprefix("Value error, ")
                 problems.append(f"{ENV_PREFIX}{field.upper()}={shown}: {msg}")
             raise SettingsError(problems) from None

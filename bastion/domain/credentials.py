@@ -13,6 +13,10 @@ class CredentialKind(StrEnum):
     CLIENT_SECRET = "client_secret"
     REFRESH_TOKEN = "refresh_token"
     SIGNER_SESSION = "signer_session"
+    AUTHORIZATION_CODE = "authorization_code"
+    DEVICE_CODE = "device_code"
+    BROWSER_SESSION = "browser_session"
+    BROWSER_ID = "browser_id"
 
 
 PREFIXES: dict[CredentialKind, str] = {
@@ -20,4 +24,8 @@ PREFIXES: dict[CredentialKind, str] = {
     CredentialKind.REFRESH_TOKEN: "bas_rt_",
     # The builder contract's opaque remote-signer sessions must look like ``pmth_…``.
     CredentialKind.SIGNER_SESSION: "pmth_",
+    CredentialKind.AUTHORIZATION_CODE: "bas_ac_",
+    CredentialKind.DEVICE_CODE: "bas_dc_",
+    CredentialKind.BROWSER_SESSION: "bas_ss_",
+    CredentialKind.BROWSER_ID: "bas_br_",
 }

@@ -29,10 +29,11 @@ def issue_access_token(
     now: float,
     ttl: int | None = None,
     extra_claims: Mapping[str, Any] | None = None,
+    jti: str | None = None,
 ) -> IssuedJwt:
     lifetime = ttl or ctx.access_token_ttl
     iat = int(now)
-    jti = new_jti()
+    jti = jti or new_jti()
     claims: dict[str, Any] = {
         "iss": ctx.url,
         "sub": subject,

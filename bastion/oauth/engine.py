@@ -8,9 +8,43 @@ from dataclasses import dataclass, field
 
 from bastion.crypto.secrets import KeyedHasher
 from bastion.oauth.client_auth import ClientAuthDeps
+from bastion.oauth.errors import ServerError
 from bastion.oauth.models import ClientCredentials
 from bastion.oauth.params import Params
-from bastion.oauth.ports import ClientStore, FailureLimiter, IssuerLookup, TokenStore
+from bastion.oauth.ports import (
+    AuthorizationCodes,
+    ClientStore,
+    DeviceCodes,
+    FailureLimiter,
+    IssuerLookup,
+    People,
+    RefreshTokens,
+    Sessions,
+    TokenStore,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class GrantPolicy:
+    """Lifetimes and limits of the end-user grants (set from configuration)."""
+
+    authorization_code_ttl: int = 60
+    refresh_token_ttl: int = 30 * 86400
+    refresh_reuse_grace: float = 30.0
+    device_code_ttl: int = 600
+    device_poll_interval: int = 5
+
+
+@dataclass(frozen=True, slots=True)
+class InteractivePorts:
+    """What the end-user grants (code, refresh, device) and OpenID Connect need."""
+
+    codes: AuthorizationCodes
+    refresh_tokens: RefreshTokens
+    device_codes: DeviceCodes
+    sessions: Sessions
+    people: People
+    policy: GrantPolicy = field(default_factory=GrantPolicy)
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,6 +55,13 @@ class Engine:
     hasher: KeyedHasher
     limiter: FailureLimiter
     clock: Callable[[], float] = field(default=time.time)
+    interactive: InteractivePorts | None = None
+
+    @property
+    def ports(self) -> InteractivePorts:
+        if self.interactive is None:
+            raise ServerError("end-user grants are not configured")
+        return self.interactive
 
     @property
     def client_auth(self) -> ClientAuthDeps:

@@ -14,6 +14,11 @@ class OAuthError(Exception):
         self.description = description
 
 
+class ServerError(OAuthError):
+    error = "server_error"
+    status = 500
+
+
 class InvalidRequest(OAuthError):
     error = "invalid_request"
 
@@ -76,3 +81,52 @@ class TooManyRequests(OAuthError):
     def __init__(self, description: str | None = None, *, retry_after: int) -> None:
         super().__init__(description)
         self.retry_after = max(1, retry_after)
+
+
+class UnsupportedResponseType(OAuthError):
+    error = "unsupported_response_type"
+
+
+class LoginRequired(OAuthError):
+    """OIDC Core §3.1.2.6: ``prompt=none`` and nobody is signed in."""
+
+    error = "login_required"
+
+
+class ConsentRequired(OAuthError):
+    error = "consent_required"
+
+
+class InteractionRequired(OAuthError):
+    error = "interaction_required"
+
+
+class RequestNotSupported(OAuthError):
+    error = "request_not_supported"
+
+
+class RequestUriNotSupported(OAuthError):
+    error = "request_uri_not_supported"
+
+
+class InvalidToken(OAuthError):
+    """RFC 6750 §3.1: the bearer token is missing, expired, revoked or malformed."""
+
+    error = "invalid_token"
+    status = 401
+
+
+class InsufficientScope(OAuthError):
+    error = "insufficient_scope"
+    status = 403
+
+
+class AuthorizationRedirect(Exception):
+    """An authorization error to be sent back to the client's redirect URI
+    (RFC 6749 §4.1.2.1), which is known to be registered by then."""
+
+    def __init__(self, error: OAuthError, redirect_uri: str, state: str | None) -> None:
+        super().__init__(error.error)
+        self.error = error
+        self.redirect_uri = redirect_uri
+        self.state = state

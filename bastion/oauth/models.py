@@ -29,6 +29,8 @@ class Client:
     redirect_uris: tuple[str, ...] = ()
     require_pkce: bool = True
     active: bool = True
+    name: str = ""
+    post_logout_redirect_uris: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,6 +66,11 @@ class IssuerContext:
     access_token_ttl: int
     grant_types: frozenset[str]
     opaque_exchange: OpaqueExchange | None = None
+    # Where people type device-flow user codes (RFC 8628 §3.2 verification_uri).
+    device_verification_uri: str | None = None
+    # Token exchange with ``resource=<prefix><user code>`` approves that device code on the
+    # subject's behalf (the builder contract's "Option B"); None disables it.
+    device_approval_resource_prefix: str | None = None
 
     def accepts(self, client: Client) -> bool:
         """An app issuer serves only its own app's clients; the platform issuer serves all."""

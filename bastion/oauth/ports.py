@@ -9,6 +9,14 @@ from collections.abc import Hashable, Sequence
 from datetime import datetime
 from typing import Protocol
 
+from bastion.domain.claims import Person
+from bastion.oauth.grant_models import (
+    AuthorizationCodeRecord,
+    DeviceCodeRecord,
+    LiveSession,
+    RefreshTokenRecord,
+    SignIn,
+)
 from bastion.oauth.models import Client, IssuerContext, OpaqueTokenRecord
 
 
@@ -40,3 +48,57 @@ class FailureLimiter(Protocol):
     def retry_after(self, keys: Sequence[Hashable]) -> int | None: ...
 
     def record_failure(self, keys: Sequence[Hashable]) -> None: ...
+
+
+class AuthorizationCodes(Protocol):
+    """RFC 6749 §4.1.2 codes, kept by keyed hash; consumed at most once."""
+
+    async def save_code(self, digest: bytes, record: AuthorizationCodeRecord) -> None: ...
+
+    async def find_code(self, digest: bytes) -> AuthorizationCodeRecord | None: ...
+
+    async def consume_code(self, digest: bytes, access_jti: str) -> bool:
+        """Mark the code used (recording the access token it buys); False if it already was."""
+        ...
+
+    async def revoke_grant(self, grant_id: str) -> None:
+        """Revoke every refresh token and deny-list every access token issued under a grant."""
+        ...
+
+
+class RefreshTokens(Protocol):
+    async def save_refresh(self, digest: bytes, record: RefreshTokenRecord) -> None: ...
+
+    async def find_refresh(self, digest: bytes) -> RefreshTokenRecord | None: ...
+
+    async def rotate_refresh(self, token_id: str, now: datetime) -> bool:
+        """Mark the token rotated; False when another request rotated it first."""
+        ...
+
+    async def revoke_family(self, family_id: str) -> None: ...
+
+
+class DeviceCodes(Protocol):
+    async def save_device_code(self, digest: bytes, record: DeviceCodeRecord) -> bool:
+        """Store a new device code; False when its user code is already taken."""
+        ...
+
+    async def find_device_code(self, digest: bytes) -> DeviceCodeRecord | None: ...
+
+    async def record_poll(self, code_id: str, now: datetime, interval: int) -> None: ...
+
+    async def consume_device_code(self, code_id: str) -> bool: ...
+
+    async def approve_user_code(
+        self, user_code: str, realm: str, sign_in: SignIn, now: datetime
+    ) -> bool:
+        """Approve the pending, unexpired code with this user code in this app."""
+        ...
+
+
+class Sessions(Protocol):
+    async def live_session(self, session_id: str) -> LiveSession | None: ...
+
+
+class People(Protocol):
+    async def person(self, realm: str, subject: str) -> Person | None: ...

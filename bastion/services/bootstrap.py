@@ -16,6 +16,7 @@ from bastion.domain.credentials import PREFIXES, CredentialKind
 from bastion.domain.tenancy import Tenant
 from bastion.oauth import token_types
 from bastion.services.clients import ClientAdmin, ClientSpec
+from bastion.services.end_users import EndUsers
 from bastion.services.keys import KeyService
 from bastion.services.tenancy import create_app, ensure_platform_issuer, ensure_workspace
 from bastion.settings import Settings
@@ -25,6 +26,13 @@ from bastion.store.repositories import clients, tenancy
 DEMO_WORKSPACE = "demo"
 DEMO_APP = "demo"
 DEMO_M2M = "Demo machine client"
+DEMO_PUBLIC = "Demo public client"
+DEMO_USER = "demo"
+DEMO_EMAIL = "demo@example.com"
+# A local development callback, the usual shape for a relying party under development.
+DEMO_REDIRECT_URI = "http://localhost:3000/callback"
+DEMO_POST_LOGOUT_URI = "http://localhost:3000/"
+DEMO_PUBLIC_SCOPES = ("openid", "profile", "email", "offline_access", "sign:job")
 DEMO_M2M_SCOPES = (
     "sign:job",
     "sign:mint_user_token",
@@ -44,6 +52,10 @@ class BootstrapResult:
     app: str | None = None
     m2m_client_id: str | None = None
     m2m_client_secret: str | None = None
+    public_client_id: str | None = None
+    redirect_uri: str | None = None
+    demo_user: str | None = None
+    demo_password: str | None = None
 
     def to_dict(self) -> dict[str, str | None]:
         return asdict(self)
@@ -60,6 +72,7 @@ async def bootstrap(
     client_admin: ClientAdmin,
     hasher: KeyedHasher,
     master: MasterKey,
+    users: EndUsers,
 ) -> BootstrapResult:
     alg = SigningAlg(settings.default_signing_alg.value)
     async with db.write() as session:
@@ -102,6 +115,15 @@ async def bootstrap(
         client_id = existing.client_id
         if existing.secret_digest is None or not hasher.matches(secret, existing.secret_digest):
             secret = ""  # rotated since: the new secret was shown once, when it was made
+    public_id = await _ensure_public_client(client_admin, tenant)
+    demo_password = demo_secret(master, "demo-user-password", CredentialKind.CLIENT_SECRET)[-20:]
+    await users.ensure_user(
+        await users.app(app.id),
+        email=DEMO_EMAIL,
+        username=DEMO_USER,
+        password=demo_password,
+        name="Demo User",
+    )
     return BootstrapResult(
         public_url=settings.public_url,
         platform_issuer=settings.platform_issuer,
@@ -110,4 +132,33 @@ async def bootstrap(
         app=app.slug,
         m2m_client_id=client_id,
         m2m_client_secret=secret or None,
+        public_client_id=public_id,
+        redirect_uri=DEMO_REDIRECT_URI,
+        demo_user=DEMO_USER,
+        demo_password=demo_password,
     )
+
+
+async def _ensure_public_client(client_admin: ClientAdmin, tenant: Tenant) -> str:
+    """The demo's public client: code + PKCE, refresh and device grants, no secret."""
+    async with client_admin.db.read() as session:
+        existing = await clients.client_named(session, tenant, DEMO_PUBLIC)
+    if existing is not None:
+        return existing.client_id
+    info, _ = await client_admin.create(
+        tenant,
+        ClientSpec(
+            name=DEMO_PUBLIC,
+            confidential=False,
+            grant_types=(
+                token_types.GRANT_AUTHORIZATION_CODE,
+                token_types.GRANT_REFRESH_TOKEN,
+                token_types.GRANT_DEVICE_CODE,
+            ),
+            scopes=DEMO_PUBLIC_SCOPES,
+            default_scopes=("openid", "profile", "email"),
+            redirect_uris=(DEMO_REDIRECT_URI,),
+            post_logout_redirect_uris=(DEMO_POST_LOGOUT_URI,),
+        ),
+    )
+    return info.client_id

@@ -99,6 +99,8 @@ def to_engine_client(row: OAuthClient) -> Client:
         redirect_uris=tuple(row.redirect_uris),
         require_pkce=row.require_pkce,
         active=row.active,
+        name=row.name,
+        post_logout_redirect_uris=tuple(row.post_logout_redirect_uris),
     )
 
 

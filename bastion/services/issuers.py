@@ -31,6 +31,8 @@ class IssuerProfile:
 
     grant_types: frozenset[str]
     opaque_exchange: OpaqueExchange | None = None
+    device_verification_uri: str | None = None
+    device_approval_resource_prefix: str | None = None
 
 
 class IssuerDirectory:
@@ -131,4 +133,6 @@ class IssuerDirectory:
             access_token_ttl=self.settings.access_token_ttl,
             grant_types=profile.grant_types,
             opaque_exchange=profile.opaque_exchange,
+            device_verification_uri=profile.device_verification_uri,
+            device_approval_resource_prefix=profile.device_approval_resource_prefix,
         )

@@ -12,8 +12,16 @@ from bastion.domain.errors import NotFound
 from bastion.faces._shared.context import face_option, issuer_of
 from bastion.faces._shared.errors import body_too_large, http_error, oauth_body
 from bastion.faces._shared.http import NO_STORE, BodyTooLarge, json_response
-from bastion.oauth.errors import InvalidClient, OAuthError, TooManyRequests
+from bastion.oauth.errors import (
+    InsufficientScope,
+    InvalidClient,
+    InvalidToken,
+    OAuthError,
+    TooManyRequests,
+)
 from bastion.ops import metrics
+from bastion.ui.routes import csrf_rejected
+from bastion.ui.web import CsrfRejected
 
 
 async def oauth_error(request: Request, exc: Exception) -> Response:
@@ -22,6 +30,9 @@ async def oauth_error(request: Request, exc: Exception) -> Response:
     headers = dict(NO_STORE)
     if isinstance(exc, TooManyRequests):
         headers["retry-after"] = str(exc.retry_after)
+    if isinstance(exc, InvalidToken | InsufficientScope):
+        # RFC 6750 §3: protected resources always say how to authenticate.
+        headers["www-authenticate"] = f'Bearer error="{exc.error}"'
     if (
         isinstance(exc, InvalidClient)
         and exc.used_basic
@@ -37,6 +48,7 @@ async def not_found(_request: Request, exc: Exception) -> Response:
 
 HANDLERS: dict[type[Exception] | int, Callable[[Request, Exception], Awaitable[Response]]] = {
     OAuthError: oauth_error,
+    CsrfRejected: csrf_rejected,
     BodyTooLarge: body_too_large,
     NotFound: not_found,
     HTTPException: http_error,

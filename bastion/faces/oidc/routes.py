@@ -4,7 +4,17 @@ from __future__ import annotations
 
 from starlette.routing import Route
 
-from bastion.faces.oidc.handlers import discovery, jwks, token
+from bastion.faces.oidc.handlers import (
+    authorize,
+    device_authorization,
+    discovery,
+    end_session,
+    jwks,
+    token,
+    userinfo,
+)
+
+BOTH = ["GET", "POST"]
 
 ROUTES = [
     Route(
@@ -23,4 +33,13 @@ ROUTES = [
     Route("/token", token.token, methods=["POST"], name="token"),
     Route("/token/introspection", token.introspect, methods=["POST"], name="introspection"),
     Route("/token/revocation", token.revoke, methods=["POST"], name="revocation"),
+    Route("/auth", authorize.authorize, methods=BOTH, name="authorization"),
+    Route(
+        "/device/auth",
+        device_authorization.device_authorization,
+        methods=["POST"],
+        name="device_authorization",
+    ),
+    Route("/me", userinfo.userinfo, methods=BOTH, name="userinfo"),
+    Route("/session/end", end_session.end_session, methods=BOTH, name="end_session"),
 ]

@@ -8,8 +8,14 @@ from collections.abc import Awaitable, Callable
 from bastion.oauth import token_types
 from bastion.oauth.client_auth import authenticate_client
 from bastion.oauth.engine import EndpointRequest, Engine
-from bastion.oauth.errors import UnauthorizedClient, UnsupportedGrantType
-from bastion.oauth.grants import client_credentials, token_exchange
+from bastion.oauth.errors import InvalidGrant, UnauthorizedClient, UnsupportedGrantType
+from bastion.oauth.grants import (
+    authorization_code,
+    client_credentials,
+    device_code,
+    refresh_token,
+    token_exchange,
+)
 from bastion.oauth.models import Client, IssuerContext, TokenResponse
 
 GrantHandler = Callable[[EndpointRequest, Client, IssuerContext, Engine], Awaitable[TokenResponse]]
@@ -17,16 +23,10 @@ GrantHandler = Callable[[EndpointRequest, Client, IssuerContext, Engine], Awaita
 GRANTS: dict[str, GrantHandler] = {
     token_types.GRANT_CLIENT_CREDENTIALS: client_credentials.handle,
     token_types.GRANT_TOKEN_EXCHANGE: token_exchange.handle,
+    token_types.GRANT_AUTHORIZATION_CODE: authorization_code.handle,
+    token_types.GRANT_REFRESH_TOKEN: refresh_token.handle,
+    token_types.GRANT_DEVICE_CODE: device_code.handle,
 }
-
-# Grants a public client may use (it proves nothing but its client_id).
-PUBLIC_GRANTS = frozenset(
-    {
-        token_types.GRANT_AUTHORIZATION_CODE,
-        token_types.GRANT_REFRESH_TOKEN,
-        token_types.GRANT_DEVICE_CODE,
-    }
-)
 
 
 def register_grant(grant_type: str, handler: GrantHandler) -> None:
@@ -43,8 +43,15 @@ async def token_endpoint(req: EndpointRequest, ctx: IssuerContext, engine: Engin
         ctx,
         engine.client_auth,
         remote_addr=req.remote_addr,
-        allow_public=grant_type in PUBLIC_GRANTS,
+        allow_public=grant_type in token_types.PUBLIC_GRANTS,
     )
     if grant_type not in client.grant_types:
         raise UnauthorizedClient(f"this client may not use the {grant_type} grant")
-    return await handler(req, client, ctx, engine)
+    try:
+        return await handler(req, client, ctx, engine)
+    except InvalidGrant:
+        # Guessing codes or tokens counts against the client and the address, like bad secrets.
+        engine.limiter.record_failure(
+            [("client", ctx.id, client.client_id), ("ip", req.remote_addr or "?")]
+        )
+        raise

@@ -7,6 +7,7 @@
 
 The new token keeps the subject and the subject's ``client_id``; when another client of the same
 app performs the exchange, it is named in the ``act`` claim (RFC 8693 §4.1).
+A ``resource`` naming a device user code approves that device instead (device_approval.py).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from bastion.oauth.access_token import issue_access_token
 from bastion.oauth.audience import allowed_audiences, check_audiences, requested_audiences
 from bastion.oauth.engine import EndpointRequest, Engine
 from bastion.oauth.errors import InvalidRequest
+from bastion.oauth.grants.device_approval import approve_device, device_user_code
 from bastion.oauth.models import (
     Client,
     IssuerContext,
@@ -50,7 +52,10 @@ async def handle(
     ):
         raise InvalidRequest("unsupported requested_token_type")
 
+    user_code = device_user_code(req, ctx)
     claims, owner = await validate_subject_token(subject_token, ctx, client, engine)
+    if user_code is not None:
+        return await approve_device(user_code, claims, owner, client, ctx, engine)
     subject_scopes = parse_scope(
         claims.get("scope") if isinstance(claims.get("scope"), str) else None
     )

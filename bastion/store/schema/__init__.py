@@ -12,6 +12,7 @@ from bastion.store.schema.grants import (
     OpaqueToken,
     RevokedJwt,
 )
+from bastion.store.schema.interactions import Interaction, OneTimeCode, OutboxMessage
 from bastion.store.schema.sessions import RefreshToken, Session
 from bastion.store.schema.tenancy import Account, Membership, Workspace
 from bastion.store.schema.users import EndUser, FederatedIdentity
@@ -27,10 +28,13 @@ __all__ = [
     "DeviceCode",
     "EndUser",
     "FederatedIdentity",
+    "Interaction",
     "Issuer",
     "Membership",
     "OAuthClient",
+    "OneTimeCode",
     "OpaqueToken",
+    "OutboxMessage",
     "RefreshToken",
     "RevokedJwt",
     "Session",

@@ -27,6 +27,8 @@ class Session(Timestamps, Base):
     account_id: Mapped[str | None] = mapped_column(
         ID, ForeignKey("accounts.id", ondelete="CASCADE"), index=True
     )
+    # Keyed hash of the browser cookie that carries this session; never the cookie itself.
+    secret_digest: Mapped[bytes | None] = mapped_column(LargeBinary(32), unique=True)
     amr: Mapped[list[str]]
     ip: Mapped[str | None] = mapped_column(String(64))
     user_agent: Mapped[str | None] = mapped_column(String(512))
@@ -58,6 +60,8 @@ class RefreshToken(Timestamps, Base):
     subject: Mapped[str] = mapped_column(String(255))
     scope: Mapped[str] = mapped_column(String(2000), default="")
     audiences: Mapped[list[str]]
+    # The access token issued beside this refresh token, deny-listed if the family is revoked.
+    access_jti: Mapped[str | None] = mapped_column(String(64))
     rotated_at: Mapped[datetime | None]
     revoked_at: Mapped[datetime | None]
     expires_at: Mapped[datetime]

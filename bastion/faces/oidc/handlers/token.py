@@ -15,25 +15,25 @@ from bastion.oauth.engine import EndpointRequest
 from bastion.ops import metrics
 
 
-async def _decode(request: Request) -> EndpointRequest:
+async def decode(request: Request) -> EndpointRequest:
     params = await read_form(request, container_of(request).settings.max_body_bytes)
     return EndpointRequest(params, client_credentials(request, params), remote_addr(request))
 
 
 async def token(request: Request) -> Response:
-    req = await _decode(request)
+    req = await decode(request)
     result = await token_endpoint(req, issuer_of(request), container_of(request).engine)
     metrics.TOKENS.labels(req.params.get("grant_type") or "").inc()
     return json_response(result.to_dict(), headers=NO_STORE)
 
 
 async def introspect(request: Request) -> Response:
-    req = await _decode(request)
+    req = await decode(request)
     body = await introspection_endpoint(req, issuer_of(request), container_of(request).engine)
     return json_response(body, headers=NO_STORE)
 
 
 async def revoke(request: Request) -> Response:
-    req = await _decode(request)
+    req = await decode(request)
     await revocation_endpoint(req, issuer_of(request), container_of(request).engine)
     return Response(status_code=200, headers=NO_STORE)
