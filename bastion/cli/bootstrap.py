@@ -6,8 +6,12 @@ from __future__ import annotations
 import argparse
 import json
 from typing import Any
+from urllib.parse import urlencode
 
 from bastion.cli.common import load_settings, with_container
+
+# RFC 7636 Appendix B's example challenge (verifier dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk).
+EXAMPLE_CHALLENGE = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
 
 
 def register(commands: Any) -> None:
@@ -36,4 +40,19 @@ def run(args: argparse.Namespace) -> int:
             f"  curl -s -u '{result.m2m_client_id}:{result.m2m_client_secret or '<secret>'}' "
             f"-d grant_type=client_credentials {result.issuer}/token"
         )
+        print(f"Public client:   {result.public_client_id} (code + PKCE, refresh, device)")
+        print(f"  redirect URI:  {result.redirect_uri}")
+        print(f"Demo end user:   {result.demo_user} / {result.demo_password}")
+        print("Sign in as the demo user (the browser ends at the redirect URI with a code):")
+        query = urlencode(
+            {
+                "response_type": "code",
+                "client_id": result.public_client_id,
+                "redirect_uri": result.redirect_uri,
+                "scope": "openid profile email",
+                "code_challenge": EXAMPLE_CHALLENGE,
+                "code_challenge_method": "S256",
+            }
+        )
+        print(f"  {result.issuer}/auth?{query}")
     return 0

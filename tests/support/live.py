@@ -29,6 +29,12 @@ def base_env(data_dir: Path, database_url: str, port: int, **extra: str) -> dict
             "BASTION_MASTER_KEY": TEST_MASTER_KEY,
             "BASTION_INVALIDATION_POLL_INTERVAL": "0.2",
             "BASTION_CLIENT_AUTH_FAILURE_LIMIT": "100000",
+            # Sign-in tests run from one address: only the rate-limit tests lower these.
+            "BASTION_IP_FAILURE_LIMIT": "100000",
+            "BASTION_SIGNIN_FAILURE_LIMIT": "100000",
+            "BASTION_SIGNUP_LIMIT": "100000",
+            "BASTION_REFRESH_REUSE_GRACE": "0",
+            "BASTION_DEVICE_POLL_INTERVAL": "1",
             "BASTION_LOG_LEVEL": "info",
         }
     )
