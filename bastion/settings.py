@@ -149,7 +149,7 @@ class Settings(BaseModel):
         1800, ge=60, le=86400, description="Time a person has to finish a hosted sign-in, seconds."
     )
     device_code_ttl: int = Field(
-        600, ge=30, le=3600, description="Lifetime of a device code (RFC 8628), seconds."
+        600, ge=5, le=3600, description="Lifetime of a device code (RFC 8628), seconds."
     )
     device_poll_interval: int = Field(
         5, ge=1, le=60, description="Minimum seconds between device token polls (RFC 8628 §3.5)."
