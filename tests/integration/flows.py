@@ -107,9 +107,9 @@ def demo_login(server: LiveServer) -> tuple[str, str]:
     return str(server.bootstrap["demo_user"]), str(server.bootstrap["demo_password"])
 
 
-def obtain_code(server: LiveServer, person: Person | None = None, **extra: str) -> tuple[
-    CodeFlow, dict[str, str], Person
-]:
+def obtain_code(
+    server: LiveServer, person: Person | None = None, **extra: str
+) -> tuple[CodeFlow, dict[str, str], Person]:
     """Sign the demo user in through the pages; returns the flow and the callback query."""
     person = person or Person(server)
     flow = CodeFlow(server)

@@ -9,8 +9,14 @@ import hashlib
 import httpx
 import jwt as pyjwt
 
-from tests.integration.flows import CodeFlow, Person, demo_login, obtain_code, query_of
-from tests.integration.flows import tokens_for_demo
+from tests.integration.flows import (
+    CodeFlow,
+    Person,
+    demo_login,
+    obtain_code,
+    query_of,
+    tokens_for_demo,
+)
 from tests.integration.helpers import discovery
 from tests.support.live import LiveServer
 

@@ -14,8 +14,12 @@ from tests.support.live import LiveServer
 def refresh(server: LiveServer, flow: CodeFlow, token: str, **extra: str) -> httpx.Response:
     return httpx.post(
         f"{server.issuer}/token",
-        data={"grant_type": "refresh_token", "refresh_token": token, "client_id": flow.client_id,
-              **extra},
+        data={
+            "grant_type": "refresh_token",
+            "refresh_token": token,
+            "client_id": flow.client_id,
+            **extra,
+        },
     )
 
 
