@@ -9,7 +9,9 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import Browser, sync_playwright
 
+from tests.support.browser import CHROMIUM_ARGS, chromium_path, install_relying_party
 from tests.support.live import LiveServer, start_live_server
 from tests.support.postgres import PostgresServer
 
@@ -90,3 +92,18 @@ def make_live_server(
 def live_server(make_live_server: Callable[..., LiveServer]) -> LiveServer:
     """One server for the whole session, on a fresh database, bootstrapped with the demo."""
     return make_live_server()
+
+
+@pytest.fixture(scope="session")
+def chromium() -> Iterator[Browser]:
+    """Headless Chromium from Debian's package, driven by Playwright."""
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture(scope="session")
+def relying_party_dir() -> Path:
+    """The Node.js relying party (openid-client from the npm registry), installed once."""
+    return install_relying_party()
