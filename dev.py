@@ -57,19 +57,42 @@ def have_postgres() -> bool:
     return bool(list(Path("/usr/lib/postgresql").glob("*/bin/initdb")) or shutil.which("initdb"))
 
 
+def have_chromium() -> bool:
+    return Path("/usr/bin/chromium").exists() or bool(shutil.which("chromium"))
+
+
+def node_major() -> int:
+    node = shutil.which("node")
+    if node is None:
+        return 0
+    version = subprocess.run([node, "--version"], capture_output=True, text=True).stdout
+    return int(version.strip().lstrip("v").split(".")[0] or 0)
+
+
 def ensure_system_packages() -> None:
-    """PostgreSQL server binaries are needed by the PostgreSQL half of the suite."""
-    if have_postgres():
+    """The PostgreSQL server binaries (the PostgreSQL half of the suite), Debian's Chromium
+    (the hosted-page browser tests) and Node.js 20+ with npm (the relying-party test, which
+    installs openid-client from the npm registry into tests/rp/node_modules)."""
+    missing = [
+        package
+        for package, present in (("postgresql", have_postgres()), ("chromium", have_chromium()))
+        if not present
+    ]
+    if node_major() < 20 or not shutil.which("npm"):
+        missing += ["nodejs", "npm"]
+    if not missing:
         return
     if os.geteuid() == 0 and shutil.which("apt-get"):
-        say("installing PostgreSQL from Debian packages")
+        say(f"installing {', '.join(missing)} from Debian packages")
         env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
         run("apt-get", "update", "-qq", env=env)
-        run("apt-get", "install", "-y", "-qq", "postgresql", env=env)
-        return
+        run("apt-get", "install", "-y", "-qq", *missing, env=env)
+        if node_major() >= 20:
+            return
     sys.exit(
-        "The test suite needs the PostgreSQL server binaries (initdb, pg_ctl). Install them, "
-        "e.g. `sudo apt-get install -y postgresql`, then run `python3 dev.py test` again."
+        f"The test suite needs {', '.join(missing)} (PostgreSQL server binaries, Chromium, "
+        "Node.js 20+ with npm). Install them, e.g. `sudo apt-get install -y postgresql "
+        "chromium`, then run `python3 dev.py test` again."
     )
 
 

@@ -52,7 +52,7 @@ async def test_password_is_rehashed_when_parameters_change(
     base: tuple[Settings, Container],
 ) -> None:
     config, container = base
-    app = await container.users.app((await demo_app_id(container)))
+    app = await container.users.app(await demo_app_id(container))
     user_id = await container.users.ensure_user(
         app, email="rehash@example.com", username="rehash", password=PASSWORD, name="R"
     )

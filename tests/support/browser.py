@@ -101,7 +101,7 @@ class CallbackServer:
         self.port = free_port()
 
         class Handler(http.server.BaseHTTPRequestHandler):
-            def do_GET(self) -> None:  # noqa: N802
+            def do_GET(self) -> None:
                 urls.append(f"http://127.0.0.1:{self.server.server_port}{self.path}")
                 body = b"<!doctype html><title>Client</title><h1>Back at the client</h1>"
                 self.send_response(200)

@@ -14,6 +14,7 @@ from tests.support.browser import CallbackServer
 from tests.support.live import LiveServer
 
 SCOPES = ("openid", "profile", "email", "offline_access", "sign:job")
+GRANTS = ("authorization_code", "refresh_token", "urn:ietf:params:oauth:grant-type:device_code")
 
 
 @dataclass(frozen=True)
@@ -36,7 +37,7 @@ def browser_client(server: LiveServer) -> Iterator[BrowserClient]:
     callbacks = CallbackServer()
     args: list[str] = ["clients", "create", "--app", str(server.bootstrap["app"])]
     args += ["--name", "Browser test client", "--public"]
-    for grant in ("authorization_code", "refresh_token", "urn:ietf:params:oauth:grant-type:device_code"):
+    for grant in GRANTS:
         args += ["--grant", grant]
     for scope in SCOPES:
         args += ["--scope", scope]
