@@ -94,9 +94,10 @@ def live_server(make_live_server: Callable[..., LiveServer]) -> LiveServer:
     return make_live_server()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def chromium() -> Iterator[Browser]:
-    """Headless Chromium from Debian's package, driven by Playwright."""
+    """Headless Chromium from Debian's package, driven by Playwright. Module-scoped: the sync
+    API keeps an event loop running while it is open, which async tests cannot share."""
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
         yield browser

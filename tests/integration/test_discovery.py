@@ -23,6 +23,7 @@ def test_app_and_platform_issuers_publish_exact_issuer_strings(live_server: Live
         assert set(doc["token_endpoint_auth_methods_supported"]) == {
             "client_secret_basic",
             "client_secret_post",
+            "none",  # public clients (code, refresh and device grants)
         }
     assert live_server.platform_issuer == f"{live_server.base_url}/api/v1/oidc"
     assert live_server.issuer == f"{live_server.base_url}/demo"

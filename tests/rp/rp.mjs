@@ -8,7 +8,10 @@ const settings = JSON.parse(process.argv[2]);
 const lines = readline.createInterface({ input: process.stdin })[Symbol.asyncIterator]();
 const say = (message) => process.stdout.write(JSON.stringify(message) + '\n');
 const next = async () => (await lines.next()).value;
-const failure = (err) => ({ name: err?.name, code: err?.code, error: err?.error ?? err?.cause?.error });
+const failure = (err) => ({
+  name: err?.name, code: err?.code, error: err?.error ?? err?.cause?.error,
+  message: [err?.message, err?.cause?.message].filter(Boolean).join(': '),
+});
 
 async function attempt(fn) {
   try {

@@ -102,6 +102,9 @@ class CallbackServer:
 
         class Handler(http.server.BaseHTTPRequestHandler):
             def do_GET(self) -> None:
+                if not self.path.startswith("/callback"):  # the browser's /favicon.ico
+                    self.send_error(404)
+                    return
                 urls.append(f"http://127.0.0.1:{self.server.server_port}{self.path}")
                 body = b"<!doctype html><title>Client</title><h1>Back at the client</h1>"
                 self.send_response(200)

@@ -30,13 +30,13 @@ def test_openid_client_completes_code_flow_with_pkce(
     assert results["tokenType"] == "bearer"
     assert results["userinfo"]["sub"] == claims["sub"]
     assert results["userinfo"]["preferred_username"] == live_server.bootstrap["demo_user"]
-    assert results["wrongState"]["ok"] is False
+    assert results["wrongState"]["ok"] is False and "state" in results["wrongState"]["message"]
     assert results["refreshed"] == {"rotated": True, "sub": claims["sub"]}
     for name in ("refreshReuse", "familyRevoked", "codeReplay"):
         assert results[name]["ok"] is False, name
         assert results[name]["error"] == "invalid_grant", name
     assert results["silentIss"] == live_server.issuer
-    assert results["wrongNonce"]["ok"] is False
+    assert results["wrongNonce"]["ok"] is False and "nonce" in results["wrongNonce"]["message"]
     assert results["endSession"].startswith(f"{live_server.issuer}/session/end?")
 
 
