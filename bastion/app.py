@@ -58,7 +58,7 @@ def build_app(container: Container) -> Starlette:
 
     @asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
-        await container.changes.start()
+        await container.start()
         try:
             yield
         finally:

@@ -12,14 +12,11 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Callable
-from datetime import timedelta
 
 from bastion.store.db import Database
 from bastion.store.repositories import events
-from bastion.store.types import utcnow
 
 log = logging.getLogger("bastion.changes")
-RETENTION = timedelta(hours=1)
 
 Handler = Callable[[str], None]
 
@@ -31,7 +28,6 @@ class ChangeFeed:
         self._handlers: dict[str, list[Handler]] = {}
         self._last_id: int | None = None
         self._task: asyncio.Task[None] | None = None
-        self._polls = 0
 
     def subscribe(self, topic: str, handler: Handler) -> None:
         self._handlers.setdefault(topic, []).append(handler)
@@ -67,10 +63,6 @@ class ChangeFeed:
             await asyncio.sleep(self.interval)
             try:
                 await self.poll_once()
-                self._polls += 1
-                if self._polls % 600 == 0:
-                    async with self.db.write() as session:
-                        await events.prune_changes(session, utcnow() - RETENTION)
             except asyncio.CancelledError:
                 raise
             except Exception:
