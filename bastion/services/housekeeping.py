@@ -3,17 +3,14 @@ events. Deletes are idempotent, so several nodes doing it at once is harmless.""
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import logging
 from datetime import timedelta
 
+from bastion.ops.periodic import Periodic
 from bastion.store.db import Database
 from bastion.store.repositories import events
 from bastion.store.repositories.tokens import SqlTokenStore
 from bastion.store.types import utcnow
 
-log = logging.getLogger("bastion.housekeeping")
 CHANGE_RETENTION = timedelta(hours=1)
 
 
@@ -21,8 +18,7 @@ class Housekeeping:
     def __init__(self, db: Database, tokens: SqlTokenStore, *, interval: float = 600.0) -> None:
         self.db = db
         self.tokens = tokens
-        self.interval = interval
-        self._task: asyncio.Task[None] | None = None
+        self._timer = Periodic("housekeeping", interval, self.run_once)
 
     async def run_once(self) -> None:
         now = utcnow()
@@ -31,21 +27,7 @@ class Housekeeping:
             await events.prune_changes(session, now - CHANGE_RETENTION)
 
     def start(self) -> None:
-        self._task = asyncio.create_task(self._run(), name="bastion-housekeeping")
+        self._timer.start()
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
-
-    async def _run(self) -> None:
-        while True:
-            await asyncio.sleep(self.interval)
-            try:
-                await self.run_once()
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                log.exception("housekeeping failed; it will run again")
+        await self._timer.stop()
