@@ -19,6 +19,7 @@ from bastion.services.changes import ChangeFeed
 from bastion.services.clients import ClientAdmin, ClientDirectory
 from bastion.services.codes import OneTimeCodes
 from bastion.services.end_users import EndUsers
+from bastion.services.housekeeping import Housekeeping
 from bastion.services.interactions import Interactions
 from bastion.services.issuers import IssuerDirectory, IssuerProfile
 from bastion.services.keys import KeyService
@@ -83,6 +84,7 @@ class Container:
     users: EndUsers
     recovery: Recovery
     interactions: Interactions
+    housekeeping: Housekeeping
 
     @classmethod
     def build(cls, settings: Settings, *, pool_size: int = 10) -> Container:
@@ -180,6 +182,7 @@ class Container:
             interactions=Interactions(
                 db, engine, hasher, sessions, users, ttl=settings.interaction_ttl
             ),
+            housekeeping=Housekeeping(db, tokens),
         )
 
     async def bootstrap(self) -> BootstrapResult:
@@ -193,8 +196,13 @@ class Container:
             self.users,
         )
 
+    async def start(self) -> None:
+        await self.changes.start()
+        self.housekeeping.start()
+
     async def close(self) -> None:
         await self.mailer.drain()
         self.passwords.close()
+        await self.housekeeping.stop()
         await self.changes.stop()
         await self.db.dispose()

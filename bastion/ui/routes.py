@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
@@ -21,6 +22,7 @@ Handler = Callable[[Request], Awaitable[Response]]
 def pages(handler: Handler) -> Handler:
     """The hosted pages' errors as pages: expired interactions, bad forms, rate limits."""
 
+    @functools.wraps(handler)
     async def guarded(request: Request) -> Response:
         try:
             return await handler(request)
@@ -31,7 +33,6 @@ def pages(handler: Handler) -> Handler:
         except RateLimited as exc:
             return error_page(429, exc.message, {"retry-after": str(exc.retry_after)})(request)
 
-    guarded.__name__ = handler.__name__
     return guarded
 
 

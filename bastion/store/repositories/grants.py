@@ -8,10 +8,10 @@ atomic on SQLite and PostgreSQL alike.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import CursorResult, select, update
+from sqlalchemy import CursorResult, delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -23,7 +23,14 @@ from bastion.oauth.grant_models import (
     SignIn,
 )
 from bastion.store.db import Database
-from bastion.store.schema import AuthorizationCode, DeviceCode, RefreshToken, RevokedJwt
+from bastion.store.schema import (
+    AuthorizationCode,
+    DeviceCode,
+    Interaction,
+    OneTimeCode,
+    RefreshToken,
+    RevokedJwt,
+)
 from bastion.store.types import utcnow
 
 
@@ -311,3 +318,11 @@ async def decide_user_code(
             )
         )
     return changed_rows(result) == 1
+
+
+async def prune_grants(session: AsyncSession, now: datetime, *, keep: timedelta) -> None:
+    """Delete grant artifacts that expired more than ``keep`` ago (spent codes are kept that
+    long so a late replay is still recognised and still revokes what the code issued)."""
+    cutoff = now - keep
+    for model in (AuthorizationCode, DeviceCode, RefreshToken, OneTimeCode, Interaction):
+        await session.execute(delete(model).where(model.expires_at < cutoff))

@@ -9,10 +9,10 @@ from typing import Any
 from sqlalchemy import ForeignKey, Integer, LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from bastion.store.schema.base import ID, Base, Timestamps
+from bastion.store.schema.base import ID, AppOwned, Base, Timestamps
 
 
-class Interaction(Timestamps, Base):
+class Interaction(AppOwned, Timestamps, Base):
     """One person's way through the hosted pages, from the engine's hand-off to its finish.
 
     ``request`` holds the validated authorization request (or the device code being approved);
@@ -23,10 +23,6 @@ class Interaction(Timestamps, Base):
 
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
     kind: Mapped[str] = mapped_column(String(16))  # "authorize" or "device"
-    workspace_id: Mapped[str] = mapped_column(
-        ID, ForeignKey("workspaces.id", ondelete="CASCADE"), index=True
-    )
-    app_id: Mapped[str] = mapped_column(ID, ForeignKey("apps.id", ondelete="CASCADE"))
     issuer_id: Mapped[str] = mapped_column(ID, ForeignKey("issuers.id", ondelete="CASCADE"))
     client_id: Mapped[str] = mapped_column(String(128))
     browser_digest: Mapped[bytes] = mapped_column(LargeBinary(32))
@@ -38,16 +34,12 @@ class Interaction(Timestamps, Base):
     finished_at: Mapped[datetime | None]
 
 
-class OneTimeCode(Timestamps, Base):
+class OneTimeCode(AppOwned, Timestamps, Base):
     """A six-digit code mailed to an end user (email verification, password reset)."""
 
     __tablename__ = "one_time_codes"
 
     id: Mapped[str] = mapped_column(ID, primary_key=True)
-    workspace_id: Mapped[str] = mapped_column(
-        ID, ForeignKey("workspaces.id", ondelete="CASCADE"), index=True
-    )
-    app_id: Mapped[str] = mapped_column(ID, ForeignKey("apps.id", ondelete="CASCADE"))
     end_user_id: Mapped[str] = mapped_column(
         ID, ForeignKey("end_users.id", ondelete="CASCADE"), index=True
     )
