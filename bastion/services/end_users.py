@@ -11,6 +11,7 @@ next successful sign-in.
 from __future__ import annotations
 
 import logging
+from collections.abc import Hashable
 from dataclasses import dataclass
 from typing import Any
 
@@ -112,14 +113,22 @@ class EndUsers:
     def policy(self, app: AppRealm) -> PasswordPolicy:
         return PasswordPolicy.for_app(app.config, self.default_min_length)
 
-    async def sign_in(
-        self, app: AppRealm, identifier: str, password: str, ip: str | None
-    ) -> UserInfo:
+    async def find_throttled(
+        self, app: AppRealm, identifier: str, ip: str | None
+    ) -> tuple[EndUser | None, Hashable]:
+        """The account an identifier names (if any) and its throttle key, once neither the
+        account nor the address is locked out."""
         key = normalise_email(identifier)[:320]
         account = (app.id, key)
         self.throttle.check(ip, account)
         async with self.db.read() as session:
             row = await people.user_by_identifier(session, app.tenant, key)
+        return row, account
+
+    async def sign_in(
+        self, app: AppRealm, identifier: str, password: str, ip: str | None
+    ) -> UserInfo:
+        row, account = await self.find_throttled(app, identifier, ip)
         if row is None or row.password_hash is None or row.status != "active":
             await self.passwords.burn(password[:MAX_LENGTH])
             self.throttle.failed(ip, account)

@@ -229,7 +229,10 @@ class Interactions:
             await self._finish_once(view)
             sign_in = session.sign_in if approve else None
             code = str(view.request["user_code"])
-            await grants.decide_user_code(self.db, code, view.app.id, utcnow(), sign_in)
+            if not await grants.decide_user_code(self.db, code, view.app.id, utcnow(), sign_in):
+                raise NotFound(
+                    "That code has expired or was already used. Start again on the device."
+                )
             return Outcome(Step.DONE)
         request = AuthorizationRequest.from_dict(_request_fields(view.request))
         if not approve:

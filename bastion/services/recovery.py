@@ -23,11 +23,7 @@ class Recovery:
     async def _redeem(
         self, app: AppRealm, identifier: str, purpose: str, code: str, ip: str | None
     ) -> UserInfo:
-        key = normalise_email(identifier)[:320]
-        account = (app.id, key)
-        self.throttle.check(ip, account)
-        async with self.db.read() as session:
-            row = await people.user_by_identifier(session, app.tenant, key)
+        row, account = await self.users.find_throttled(app, identifier, ip)
         ok = row is not None and await self.users.codes.redeem(app.tenant, row.id, purpose, code)
         if row is None or not ok:
             self.throttle.failed(ip, account)

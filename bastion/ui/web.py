@@ -96,9 +96,11 @@ def page(
     status: int = 200,
     purpose: str | None = None,
     headers: dict[str, str] | None = None,
+    retry_after: int | None = None,
     **context: Any,
 ) -> HTMLResponse:
-    """Render a page; with ``purpose``, its form gets a CSRF token (and the browser a cookie)."""
+    """Render a page; with ``purpose``, its form gets a CSRF token (and the browser a cookie);
+    with ``retry_after``, a 429 tells when to try again."""
     browser = browser_of(request)
     new_browser = None
     if purpose is not None and browser is None:
@@ -106,7 +108,10 @@ def page(
     if purpose is not None and browser is not None:
         context["csrf"] = csrf_token(request, browser, purpose)
     body = templates.get_template(template).render(**context)
-    response = HTMLResponse(body, status_code=status, headers={**HEADERS, **(headers or {})})
+    extra = dict(headers or {})
+    if retry_after:
+        extra["retry-after"] = str(retry_after)
+    response = HTMLResponse(body, status_code=status, headers={**HEADERS, **extra})
     if new_browser is not None:
         set_cookie(response, request, BROWSER_COOKIE, new_browser, BROWSER_MAX_AGE)
     return response

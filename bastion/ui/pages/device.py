@@ -29,7 +29,7 @@ def _form(
         "device.html",
         status=status,
         purpose=PURPOSE,
-        headers={"retry-after": str(retry_after)} if retry_after else None,
+        retry_after=retry_after,
         title="Connect a device",
         user_code=code,
         error=error,

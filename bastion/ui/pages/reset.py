@@ -57,7 +57,7 @@ async def reset(request: Request) -> Response:
             "reset.html",
             status=429,
             purpose=f"reset/{view.id}",
-            headers={"retry-after": str(exc.retry_after)},
+            retry_after=exc.retry_after,
             title="Reset your password",
             view=view,
             error=exc.message,

@@ -29,7 +29,7 @@ def sign_in_form(
         "signin.html",
         status=status,
         purpose=f"signin/{view.id}",
-        headers={"retry-after": str(retry_after)} if retry_after else None,
+        retry_after=retry_after,
         title=f"Sign in to {view.app.name}",
         view=view,
         identifier=identifier or view.login_hint or "",

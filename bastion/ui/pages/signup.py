@@ -29,7 +29,7 @@ def sign_up_form(
         "signup.html",
         status=status,
         purpose=f"signup/{view.id}",
-        headers={"retry-after": str(retry_after)} if retry_after else None,
+        retry_after=retry_after,
         title=f"Create your {view.app.name} account",
         view=view,
         fields=fields or {},
