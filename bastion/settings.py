@@ -136,7 +136,7 @@ class Settings(BaseModel):
         description="Longest lifetime of one refresh token, seconds (capped by its session).",
     )
     refresh_reuse_grace: float = Field(
-        30.0,
+        60.0,
         ge=0,
         le=300,
         description="Seconds during which a just-rotated refresh token may be presented again "

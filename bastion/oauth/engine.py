@@ -30,7 +30,7 @@ class GrantPolicy:
 
     authorization_code_ttl: int = 60
     refresh_token_ttl: int = 30 * 86400
-    refresh_reuse_grace: float = 30.0
+    refresh_reuse_grace: float = 60.0
     device_code_ttl: int = 600
     device_poll_interval: int = 5
 

@@ -99,7 +99,7 @@ class OutboxTransport:
         log.info(
             "mail kept in the outbox (no SMTP server configured); read it with "
             "`bastion mail outbox`",
-            extra={"message_id": message_id, "to": mask(mail.to), "subject": mail.subject},
+            extra={"message_id": message_id, "to": mask(mail.to)},
         )
 
     async def read(self, limit: int = 20) -> list[dict[str, str]]:

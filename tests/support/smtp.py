@@ -44,12 +44,16 @@ class Inbox:
             return [m for m in self.messages if m["To"] == to]
 
 
+def code_in_text(text: str) -> str:
+    found = re.search(r"\b(\d{6})\b", text)
+    assert found, "no code in the mail"
+    return found.group(1)
+
+
 def code_in(message: EmailMessage) -> str:
     body = message.get_body(("plain",))
     assert body is not None
-    found = re.search(r"\b(\d{6})\b", body.get_content())
-    assert found, "no code in the mail"
-    return found.group(1)
+    return code_in_text(body.get_content())
 
 
 class SmtpServer:

@@ -14,6 +14,7 @@ from playwright.sync_api import Browser, BrowserContext
 from tests.integration.browser.pages import BrowserClient, browser_client, sign_in
 from tests.integration.flows import pkce_pair
 from tests.support.live import LiveServer
+from tests.support.smtp import code_in_text
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts"
 BRAND_BLUE = "rgb(43, 89, 195)"
@@ -160,6 +161,6 @@ def outbox_code(server: LiveServer, email: str) -> str:
         messages: list[dict[str, Any]] = server.cli_json("mail", "outbox", "--json")
         for message in messages:
             if message["to"] == email:
-                return str(message["subject"]).rsplit(" ", 1)[-1]
+                return code_in_text(str(message["body"]))
         time.sleep(0.2)
     raise AssertionError(f"no mail to {email} in the outbox")
