@@ -117,12 +117,13 @@ class EndUsers:
         self, app: AppRealm, identifier: str, ip: str | None
     ) -> tuple[EndUser | None, Hashable]:
         """The account an identifier names (if any) and its throttle key, once neither the
-        account nor the address is locked out."""
+        account nor the address is locked out. An account is one key whichever of its names
+        (email or username) is typed; an unknown name is a key of its own."""
         key = normalise_email(identifier)[:320]
-        account = (app.id, key)
-        self.throttle.check(ip, account)
         async with self.db.read() as session:
             row = await people.user_by_identifier(session, app.tenant, key)
+        account = (app.id, row.id if row is not None else key)
+        self.throttle.check(ip, account)
         return row, account
 
     async def sign_in(
