@@ -75,10 +75,6 @@ from ._token_source import AsyncTokenSource, TokenSource
 from ._verify import AsyncTokenVerifier, TokenVerifier
 
 __all__ = [
-    "TOKEN_TYPE_ACCESS_TOKEN",
-    "TOKEN_TYPE_ID_TOKEN",
-    "TOKEN_TYPE_JWT",
-    "TOKEN_TYPE_REFRESH_TOKEN",
     "APIError",
     "AccessDenied",
     "AccessTokenClaims",
@@ -126,6 +122,10 @@ __all__ = [
     "ServerError",
     "ServerMetadata",
     "SlowDown",
+    "TOKEN_TYPE_ACCESS_TOKEN",
+    "TOKEN_TYPE_ID_TOKEN",
+    "TOKEN_TYPE_JWT",
+    "TOKEN_TYPE_REFRESH_TOKEN",
     "Token",
     "TokenExchange",
     "TokenExpired",

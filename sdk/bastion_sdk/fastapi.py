@@ -25,8 +25,6 @@ dependency answers 401 (missing or invalid token), 403 (insufficient scope) or 5
 bearer security scheme in the OpenAPI document.
 """
 
-from __future__ import annotations
-
 from collections.abc import Awaitable, Callable, Iterable
 from typing import Annotated
 
