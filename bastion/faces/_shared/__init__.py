@@ -1,0 +1,1 @@
+"""Wire mechanics every face shares: bodies, forms, JSON responses, client credentials."""

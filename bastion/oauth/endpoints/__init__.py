@@ -1,0 +1,1 @@
+"""One module per endpoint; each lists its checks in order."""

@@ -1,0 +1,1 @@
+"""One module per grant type; :data:`bastion.oauth.endpoints.token.GRANTS` maps names to them."""

@@ -1,0 +1,81 @@
+"""The composition root: builds the container, mounts each face's route table and error map,
+and installs the request middleware. The only module that sees every layer."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Mount, Route
+from starlette.types import Scope
+
+from bastion.container import Container
+from bastion.faces._shared.errors import oauth_body
+from bastion.faces._shared.http import json_response
+from bastion.faces.oidc.handlers import discovery
+from bastion.faces.oidc.mount import issuer_app
+from bastion.faces.oidc.wire import BUILDER, STANDARD
+from bastion.oauth.models import IssuerContext
+from bastion.ops import health
+from bastion.ops.logging import configure_logging
+from bastion.ops.middleware import RequestContext
+from bastion.settings import Settings
+
+log = logging.getLogger("bastion")
+
+
+async def _server_error(_request: Request, exc: Exception) -> Response:
+    log.error("unhandled error", exc_info=exc)
+    return json_response(oauth_body("server_error", "internal error"), 500)
+
+
+def build_app(container: Container) -> Starlette:
+    issuers = container.issuers
+
+    async def platform(_scope: Scope) -> IssuerContext | None:
+        return await issuers.platform()
+
+    async def by_slug(scope: Scope) -> IssuerContext | None:
+        return await issuers.for_app_slug(str(scope["path_params"].get("app_slug", "")))
+
+    routes = [
+        Route("/healthz", health.healthz, methods=["GET"]),
+        Route("/readyz", health.readyz, methods=["GET"]),
+        Route("/metrics", health.metrics, methods=["GET"]),
+        Route(
+            "/.well-known/oauth-authorization-server/{issuer_path:path}",
+            discovery.rfc8414_metadata,
+            methods=["GET"],
+        ),
+        Mount("/api/v1/oidc", app=issuer_app(platform, BUILDER)),
+        Mount("/{app_slug}", app=issuer_app(by_slug, STANDARD)),
+    ]
+
+    @asynccontextmanager
+    async def lifespan(_app: Starlette) -> AsyncIterator[None]:
+        await container.changes.start()
+        try:
+            yield
+        finally:
+            await container.close()
+
+    app = Starlette(
+        routes=routes,
+        middleware=[Middleware(RequestContext)],
+        exception_handlers={Exception: _server_error},
+        lifespan=lifespan,
+    )
+    app.state.container = container
+    return app
+
+
+def create_app() -> Starlette:
+    """Uvicorn factory: settings from the environment, one container per worker process."""
+    settings = Settings.from_env()
+    configure_logging(settings.log_level, settings.log_format.value)
+    return build_app(Container.build(settings))

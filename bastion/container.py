@@ -1,0 +1,121 @@
+"""Builds the services, stores and keys from settings. Only this module and ``app.py`` know the
+concrete store classes; everything else receives the narrow interface it declares."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from bastion.crypto.envelope import MasterKey, MasterKeyError
+from bastion.crypto.secrets import KeyedHasher
+from bastion.domain.credentials import PREFIXES, CredentialKind
+from bastion.oauth import token_types
+from bastion.oauth.engine import Engine
+from bastion.oauth.models import OpaqueExchange
+from bastion.ops.ratelimit import FailureWindow
+from bastion.services.bootstrap import BootstrapResult, bootstrap
+from bastion.services.changes import ChangeFeed
+from bastion.services.clients import ClientAdmin, ClientDirectory
+from bastion.services.issuers import IssuerDirectory, IssuerProfile
+from bastion.services.keys import KeyService
+from bastion.settings import Settings
+from bastion.store.db import Database
+from bastion.store.repositories.tokens import SqlTokenStore
+
+MACHINE_GRANTS = frozenset({token_types.GRANT_CLIENT_CREDENTIALS, token_types.GRANT_TOKEN_EXCHANGE})
+# The builder contract's remote-signer sessions (contracts/pymthouse-wire.md §2.2.1).
+SIGNER_SESSION_TYPE = "urn:pmth:token-type:remote-signer-session"
+CLOCK_LEEWAY = timedelta(seconds=60)
+
+
+class ConfigurationError(RuntimeError):
+    pass
+
+
+def load_master_key(settings: Settings) -> MasterKey:
+    if settings.master_key is not None:
+        try:
+            return MasterKey.from_text(settings.master_key.get_secret_value())
+        except MasterKeyError as exc:
+            raise ConfigurationError(f"BASTION_MASTER_KEY: {exc}") from None
+    if not settings.is_sqlite:
+        raise ConfigurationError(
+            "BASTION_MASTER_KEY is required with PostgreSQL: every node must share the key that "
+            "encrypts signing keys. Generate one with `bastion keys new-master-key`."
+        )
+    try:
+        return MasterKey.load_or_create(settings.data_dir / "master.key")
+    except MasterKeyError as exc:
+        raise ConfigurationError(str(exc)) from None
+
+
+@dataclass
+class Container:
+    settings: Settings
+    master_key: MasterKey
+    db: Database
+    hasher: KeyedHasher
+    keys: KeyService
+    issuers: IssuerDirectory
+    clients: ClientDirectory
+    client_admin: ClientAdmin
+    tokens: SqlTokenStore
+    engine: Engine
+    changes: ChangeFeed
+
+    @classmethod
+    def build(cls, settings: Settings, *, pool_size: int = 10) -> Container:
+        master = load_master_key(settings)
+        db = Database(settings.effective_database_url, pool_size=pool_size)
+        hasher = KeyedHasher(master.derive("secret-pepper"))
+        grace = timedelta(seconds=settings.access_token_ttl + settings.key_cache_ttl) + CLOCK_LEEWAY
+        keys = KeyService(master.sealer("signing-keys"), retire_grace=grace)
+        signer_sessions = OpaqueExchange(
+            trigger_scope="sign:job",
+            token_type=SIGNER_SESSION_TYPE,
+            kind=CredentialKind.SIGNER_SESSION.value,
+            prefix=PREFIXES[CredentialKind.SIGNER_SESSION],
+            ttl=settings.signer_session_ttl,
+        )
+        issuers = IssuerDirectory(
+            db,
+            keys,
+            settings,
+            app_profile=IssuerProfile(grant_types=MACHINE_GRANTS),
+            platform_profile=IssuerProfile(
+                grant_types=MACHINE_GRANTS, opaque_exchange=signer_sessions
+            ),
+        )
+        clients = ClientDirectory(db, ttl=settings.key_cache_ttl)
+        tokens = SqlTokenStore(db)
+        limiter = FailureWindow(
+            limit=settings.client_auth_failure_limit, window=settings.client_auth_failure_window
+        )
+        engine = Engine(
+            clients=clients, issuers=issuers, tokens=tokens, hasher=hasher, limiter=limiter
+        )
+        changes = ChangeFeed(db, interval=settings.invalidation_poll_interval)
+        changes.subscribe("keys", issuers.invalidate)
+        changes.subscribe("client", clients.invalidate)
+        return cls(
+            settings=settings,
+            master_key=master,
+            db=db,
+            hasher=hasher,
+            keys=keys,
+            issuers=issuers,
+            clients=clients,
+            client_admin=ClientAdmin(db, hasher),
+            tokens=tokens,
+            engine=engine,
+            changes=changes,
+        )
+
+    async def bootstrap(self) -> BootstrapResult:
+        return await bootstrap(
+            self.settings, self.db, self.keys, self.client_admin, self.hasher, self.master_key
+        )
+
+    async def close(self) -> None:
+        await self.changes.stop()
+        await self.db.dispose()

@@ -1,0 +1,43 @@
+"""OAuth errors → RFC 6749 §5.2 JSON bodies, for this face."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+
+from bastion.domain.errors import NotFound
+from bastion.faces._shared.context import face_option, issuer_of
+from bastion.faces._shared.errors import body_too_large, http_error, oauth_body
+from bastion.faces._shared.http import NO_STORE, BodyTooLarge, json_response
+from bastion.oauth.errors import InvalidClient, OAuthError, TooManyRequests
+from bastion.ops import metrics
+
+
+async def oauth_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, OAuthError)
+    metrics.OAUTH_ERRORS.labels(exc.error).inc()
+    headers = dict(NO_STORE)
+    if isinstance(exc, TooManyRequests):
+        headers["retry-after"] = str(exc.retry_after)
+    if (
+        isinstance(exc, InvalidClient)
+        and exc.used_basic
+        and face_option(request, "www_authenticate_on_invalid_client", False)
+    ):
+        headers["www-authenticate"] = f'Basic realm="{issuer_of(request).url}"'
+    return json_response(oauth_body(exc.error, exc.description), exc.status, headers)
+
+
+async def not_found(_request: Request, exc: Exception) -> Response:
+    return json_response(oauth_body("not_found", str(exc)), 404)
+
+
+HANDLERS: dict[type[Exception] | int, Callable[[Request, Exception], Awaitable[Response]]] = {
+    OAuthError: oauth_error,
+    BodyTooLarge: body_too_large,
+    NotFound: not_found,
+    HTTPException: http_error,
+}

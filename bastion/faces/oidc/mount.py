@@ -1,0 +1,35 @@
+"""An ASGI app serving the standard face for one kind of issuer: it resolves the issuer from the
+path first (unknown issuers get the same 404 as unknown paths), then routes."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+from starlette.middleware.exceptions import ExceptionMiddleware
+from starlette.routing import Router
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from bastion.faces._shared.context import ISSUER_KEY, OPTIONS_KEY
+from bastion.faces._shared.errors import not_found_app
+from bastion.faces.oidc.errors import HANDLERS
+from bastion.faces.oidc.routes import ROUTES
+from bastion.faces.oidc.wire import FaceOptions
+from bastion.oauth.models import IssuerContext
+
+ResolveIssuer = Callable[[Scope], Awaitable[IssuerContext | None]]
+
+
+def issuer_app(resolve: ResolveIssuer, options: FaceOptions) -> ASGIApp:
+    router = Router(routes=ROUTES, redirect_slashes=False, default=not_found_app)
+    app = ExceptionMiddleware(router, handlers=HANDLERS)
+
+    async def serve(scope: Scope, receive: Receive, send: Send) -> None:
+        ctx = await resolve(scope) if scope["type"] == "http" else None
+        if ctx is None:
+            await not_found_app(scope, receive, send)
+            return
+        scope[ISSUER_KEY] = ctx
+        scope[OPTIONS_KEY] = options
+        await app(scope, receive, send)
+
+    return serve

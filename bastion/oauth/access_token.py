@@ -1,0 +1,51 @@
+"""JWT access tokens (RFC 9068): header ``typ: at+jwt``; claims ``iss``, ``aud``, ``sub``,
+``iat``, ``exp``, ``jti``, ``client_id`` and ``scope``, plus any extra claims a face needs."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from bastion.domain.ids import new_jti
+from bastion.oauth.models import IssuerContext
+
+
+@dataclass(frozen=True, slots=True)
+class IssuedJwt:
+    token: str
+    jti: str
+    expires_at: int
+    expires_in: int
+
+
+def issue_access_token(
+    ctx: IssuerContext,
+    *,
+    subject: str,
+    client_id: str,
+    scope: str,
+    audiences: Sequence[str],
+    now: float,
+    ttl: int | None = None,
+    extra_claims: Mapping[str, Any] | None = None,
+) -> IssuedJwt:
+    lifetime = ttl or ctx.access_token_ttl
+    iat = int(now)
+    jti = new_jti()
+    claims: dict[str, Any] = {
+        "iss": ctx.url,
+        "sub": subject,
+        "aud": audiences[0] if len(audiences) == 1 else list(audiences),
+        "iat": iat,
+        "exp": iat + lifetime,
+        "jti": jti,
+        "client_id": client_id,
+    }
+    if scope:
+        claims["scope"] = scope
+    if extra_claims:
+        for key, value in extra_claims.items():
+            claims.setdefault(key, value)
+    token = ctx.keys.signing_key.sign(claims, typ="at+jwt")
+    return IssuedJwt(token=token, jti=jti, expires_at=iat + lifetime, expires_in=lifetime)

@@ -1,0 +1,73 @@
+"""Checking a JWT access token that a client presents to us: as the subject of a token
+exchange (RFC 8693 §2.1) or for introspection (RFC 7662 §2.2)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bastion.crypto.jwt import JwtError, decode_unverified, verify_jwt
+from bastion.oauth.engine import Engine
+from bastion.oauth.errors import InvalidGrant
+from bastion.oauth.models import Client, IssuerContext
+
+ACCESS_TOKEN_CLAIMS = ("iss", "sub", "exp", "iat", "jti", "client_id")
+
+
+class TokenRejected(Exception):
+    """The token is not a live access token of this issuer (bad, expired or revoked)."""
+
+
+def looks_like_jwt(token: str) -> bool:
+    return token.count(".") == 2 and token.startswith("ey")
+
+
+async def verify_own_access_token(token: str, ctx: IssuerContext, engine: Engine) -> dict[str, Any]:
+    """Claims of a live access token issued by ``ctx``; raises TokenRejected otherwise."""
+    try:
+        claims = verify_jwt(
+            token,
+            ctx.keys.verification_keys,
+            issuer=ctx.url,
+            typ="at+jwt",
+            now=engine.clock(),
+            leeway=0,
+            required_claims=ACCESS_TOKEN_CLAIMS,
+        )
+    except JwtError as exc:
+        raise TokenRejected(exc.reason) from None
+    if not isinstance(claims.get("jti"), str) or not isinstance(claims.get("client_id"), str):
+        raise TokenRejected("malformed")
+    if await engine.tokens.is_jwt_revoked(claims["jti"]):
+        raise TokenRejected("revoked")
+    return claims
+
+
+async def validate_subject_token(
+    token: str, ctx: IssuerContext, client: Client, engine: Engine
+) -> tuple[dict[str, Any], Client]:
+    """Claims of a subject token the client may exchange here, and the client it was issued to.
+
+    Trusted issuers are this one, the shared platform issuer, and the client's own app issuer;
+    the token must have been issued to a client of the same app as the caller.
+    """
+    refused = InvalidGrant("subject_token is invalid, expired or not yours to exchange")
+    if not looks_like_jwt(token):
+        raise refused
+    try:
+        _, unverified = decode_unverified(token)
+    except JwtError:
+        raise refused from None
+    iss = unverified.get("iss")
+    issuer = ctx if iss == ctx.url else None
+    if issuer is None and isinstance(iss, str):
+        issuer = await engine.issuers.issuer_by_url(iss)
+    if issuer is None or not (issuer.realm is None or issuer.realm == client.realm):
+        raise refused
+    try:
+        claims = await verify_own_access_token(token, issuer, engine)
+    except TokenRejected:
+        raise refused from None
+    owner = await engine.clients.get_client(str(claims["client_id"]))
+    if owner is None or owner.realm != client.realm or not owner.active:
+        raise refused
+    return claims, owner

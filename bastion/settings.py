@@ -1,0 +1,203 @@
+"""One frozen, typed settings object, read from ``BASTION_*`` environment variables.
+
+Every option has a default and a description here; `bastion config` prints them. Unknown
+``BASTION_*`` variables are a start-up error (a typo must not silently fall back to a default),
+and every bad value is reported with the variable's name and what would be accepted.
+Secret values are held as :class:`pydantic.SecretStr` so they never appear in logs or reprs.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+from collections.abc import Mapping
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+
+ENV_PREFIX = "BASTION_"
+
+
+class LogFormat(StrEnum):
+    JSON = "json"
+    TEXT = "text"
+
+
+class SigningAlgSetting(StrEnum):
+    RS256 = "RS256"
+    ES256 = "ES256"
+    EdDSA = "EdDSA"
+
+
+class SettingsError(ValueError):
+    """Raised with one line per bad or unknown variable."""
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = problems
+        super().__init__("invalid configuration:\n  " + "\n  ".join(problems))
+
+
+class Settings(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    data_dir: Path = Field(
+        Path("./data"),
+        description="Directory for the embedded SQLite database, the generated master key "
+        "and other local state.",
+    )
+    database_url: str | None = Field(
+        None,
+        description="SQLAlchemy URL. Default: SQLite at <data_dir>/bastion.db. "
+        "Use postgresql://user:pass@host/db (the asyncpg driver is selected for you).",
+    )
+    public_url: str = Field(
+        "http://127.0.0.1:8080",
+        description="The origin clients reach Bastion at; issuer URLs are built from it "
+        "(<public_url>/<app-slug>, <public_url>/api/v1/oidc).",
+    )
+    master_key: SecretStr | None = Field(
+        None,
+        description="32 random bytes, base64 or base64url, that encrypt signing keys at rest. "
+        "Without it a key file is generated under <data_dir> with 0600 permissions.",
+    )
+    log_level: str = Field("info", description="debug, info, warning or error.")
+    log_format: LogFormat = Field(LogFormat.JSON, description="json (one object per line) or text.")
+    host: str = Field("127.0.0.1", description="Interface `bastion serve` listens on.")
+    port: int = Field(8080, ge=1, le=65535, description="Port `bastion serve` listens on.")
+    workers: int = Field(1, ge=1, le=64, description="Worker processes for `bastion serve`.")
+    default_signing_alg: SigningAlgSetting = Field(
+        SigningAlgSetting.RS256, description="Algorithm of new issuers' keys: RS256, ES256, EdDSA."
+    )
+    access_token_ttl: int = Field(
+        3600, ge=60, le=86400, description="Lifetime of JWT access tokens, in seconds."
+    )
+    signer_session_ttl: int = Field(
+        7_776_000, ge=60, description="Lifetime of opaque signer sessions (pmth_), in seconds."
+    )
+    key_cache_ttl: float = Field(
+        300.0,
+        gt=0,
+        le=3600,
+        description="Longest time a node serves signing keys or clients from its cache "
+        "without re-reading them; change events normally invalidate caches sooner.",
+    )
+    invalidation_poll_interval: float = Field(
+        1.0, gt=0, le=60, description="How often each node polls for cache invalidation events."
+    )
+    max_body_bytes: int = Field(
+        65_536, ge=1024, le=16 * 1024 * 1024, description="Largest request body accepted (413)."
+    )
+    client_auth_failure_limit: int = Field(
+        20,
+        ge=1,
+        description="Failed client authentications allowed per client id and per IP in "
+        "one window before the token, introspection and revocation endpoints answer 429.",
+    )
+    client_auth_failure_window: float = Field(
+        60.0, gt=0, description="Window of the failure limit above, in seconds."
+    )
+    demo: bool = Field(
+        True,
+        description="Let `bastion bootstrap` create the demo workspace, app and clients.",
+    )
+
+    @field_validator("public_url")
+    @classmethod
+    def _check_public_url(cls, value: str) -> str:
+        parts = urlsplit(value.strip())
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError("must be an absolute http(s) URL such as https://id.example.com")
+        if parts.query or parts.fragment:
+            raise ValueError("must not carry a query or fragment")
+        if parts.path not in ("", "/"):
+            raise ValueError("must be an origin without a path, such as https://id.example.com")
+        host = parts.hostname.lower()
+        netloc = f"[{host}]" if ":" in host else host
+        default_port = {"http": 80, "https": 443}[parts.scheme]
+        if parts.port is not None and parts.port != default_port:
+            netloc += f":{parts.port}"
+        return f"{parts.scheme}://{netloc}"
+
+    @field_validator("database_url")
+    @classmethod
+    def _check_database_url(cls, value: str | None) -> str | None:
+        if value is None or value == "":
+            return None
+        scheme = value.split("://", 1)[0] if "://" in value else ""
+        if scheme in ("postgres", "postgresql", "postgresql+asyncpg"):
+            return "postgresql+asyncpg://" + value.split("://", 1)[1]
+        if scheme in ("sqlite", "sqlite+aiosqlite"):
+            return "sqlite+aiosqlite://" + value.split("://", 1)[1]
+        raise ValueError(
+            "must start with sqlite:// or postgresql:// "
+            "(for example postgresql://bastion:secret@db:5432/bastion)"
+        )
+
+    @field_validator("log_level")
+    @classmethod
+    def _check_log_level(cls, value: str) -> str:
+        value = value.lower()
+        if value not in ("debug", "info", "warning", "error"):
+            raise ValueError("must be one of debug, info, warning, error")
+        return value
+
+    @property
+    def effective_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite+aiosqlite:///{(self.data_dir / 'bastion.db').resolve()}"
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.effective_database_url.startswith("sqlite")
+
+    @property
+    def platform_issuer(self) -> str:
+        return f"{self.public_url}/api/v1/oidc"
+
+    def app_issuer(self, slug: str) -> str:
+        return f"{self.public_url}/{slug}"
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        """Build settings from ``BASTION_*`` variables, reporting every problem at once."""
+        env = os.environ if environ is None else environ
+        fields = cls.model_fields
+        values: dict[str, Any] = {}
+        problems: list[str] = []
+        for name, raw in env.items():
+            if not name.startswith(ENV_PREFIX):
+                continue
+            key = name[len(ENV_PREFIX) :].lower()
+            if key not in fields:
+                known = [ENV_PREFIX + f.upper() for f in fields]
+                hint = difflib.get_close_matches(name, known, n=1)
+                problems.append(
+                    f"{name}: unknown setting" + (f" (did you mean {hint[0]}?)" if hint else "")
+                )
+                continue
+            values[key] = raw
+        try:
+            settings = cls.model_validate(values)
+        except ValidationError as exc:
+            for err in exc.errors():
+                field = str(err["loc"][0]) if err["loc"] else "?"
+                shown = "<hidden>" if field == "master_key" else repr(values.get(field))
+                msg = str(err["msg"]).removeprefix("Value error, ")
+                problems.append(f"{ENV_PREFIX}{field.upper()}={shown}: {msg}")
+            raise SettingsError(problems) from None
+        if problems:
+            raise SettingsError(problems)
+        return settings
+
+    def describe(self) -> list[tuple[str, str, str]]:
+        """(variable, current value, description) rows, secrets masked."""
+        rows = []
+        for name, field in type(self).model_fields.items():
+            value = getattr(self, name)
+            shown = "<set>" if isinstance(value, SecretStr) else str(value)
+            rows.append((ENV_PREFIX + name.upper(), shown, field.description or ""))
+        return rows
