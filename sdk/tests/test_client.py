@@ -8,8 +8,8 @@ from urllib.parse import parse_qs, parse_qsl, urlsplit
 
 import httpx
 import pytest
-from conftest import OAuth, close, make_client, resolve
 from fake_server import CLIENT_ID, CLIENT_SECRET, FakeAuthServer, oauth_error
+from twins import OAuth, close, make_client, resolve
 
 from bastion_sdk import (
     TOKEN_TYPE_ACCESS_TOKEN,

@@ -7,8 +7,8 @@ import threading
 from collections.abc import Iterator
 
 import pytest
-from conftest import close, make_client, resolve
 from fake_server import FakeAuthServer
+from twins import close, make_client, resolve
 
 from bastion_sdk import (
     AccessDenied,

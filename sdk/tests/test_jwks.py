@@ -10,9 +10,9 @@ from typing import Any
 
 import httpx
 import pytest
-from conftest import resolve
 from fake_server import FakeAuthServer
 from jwt_factory import AUDIENCE, EC_KEY, RSA_KEY, RSA_OTHER, SigningKey, mint
+from twins import resolve
 
 from bastion_sdk import (
     AsyncJWKSCache,

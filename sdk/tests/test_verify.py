@@ -9,7 +9,6 @@ import time
 from typing import Any
 
 import pytest
-from conftest import resolve
 from fake_server import FakeAuthServer
 from jwt_factory import (
     AUDIENCE,
@@ -26,6 +25,7 @@ from jwt_factory import (
     sign,
     unsigned,
 )
+from twins import resolve
 
 from bastion_sdk import (
     AsyncTokenVerifier,
