@@ -170,7 +170,11 @@ class JWKSCache:
     def candidates(self, kid: str | None, alg: str) -> tuple[VerificationKey, ...]:
         """The keys for `kid`/`alg`, refetching once (per cooldown) for an unknown kid."""
         state = self._state
-        found = self.keys().candidates(kid, alg)
+        keys = state.keys
+        if keys is not None and state.monotonic() < state.fresh_until:
+            found = keys.candidates(kid, alg)  # the hot path: a fresh cache and a known kid
+        else:
+            found = self.keys().candidates(kid, alg)
         if found:
             return found
         if not state.refetch_allowed():

@@ -115,8 +115,10 @@ class AuthorizationRequest:
 class AccessTokenClaims:
     """The verified claims of a JWT access token (RFC 9068 §2.2).
 
-    Every field here was checked; `raw` holds the whole payload, including claims the
-    SDK does not model.
+    Every field was checked. `raw` is the whole payload, including claims the SDK does
+    not model, and it is read-only all the way down (JSON objects are read-only
+    mappings, arrays are tuples) because one verified payload may be shared by many
+    verifications of the same token; `to_dict()` gives a plain, mutable copy.
     """
 
     issuer: str
@@ -135,3 +137,16 @@ class AccessTokenClaims:
 
     def get(self, name: str, default: Any = None) -> Any:
         return self.raw.get(name, default)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The payload as plain JSON types (dicts and lists), safe to modify."""
+        thawed: dict[str, Any] = _thaw(self.raw)
+        return thawed
+
+
+def _thaw(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return {k: _thaw(v) for k, v in value.items()}
+    if isinstance(value, tuple):
+        return [_thaw(v) for v in value]
+    return value

@@ -4,7 +4,9 @@ A verifier pins the issuer and the audience, allows only asymmetric algorithms
 (RS256, ES256 and EdDSA by default; never `none`, never HS*), requires the header
 `typ` to be `at+jwt` (RFC 9068 §4), tolerates `leeway` seconds of clock skew, and
 requires the RFC 9068 claims plus any `required_claims` and `required_scopes`.
-Keys come from a JWKS cache (see `_jwks`).
+Keys come from a JWKS cache (see `_jwks`). The payload checks of up to
+`payload_cache_size` verified tokens are remembered (see `_claims`); the signature,
+time and scope checks run on every call.
 
 `verify()` returns `AccessTokenClaims` or raises:
 * `TokenVerificationError` (a subclass per reason): the token is not acceptable;
@@ -18,7 +20,7 @@ from collections.abc import Iterable, Sequence
 
 import httpx
 
-from ._claims import ACCESS_TOKEN_TYP, VerifierCore
+from ._claims import ACCESS_TOKEN_TYP, DEFAULT_PAYLOAD_CACHE_SIZE, VerifierCore
 from ._jwks import AsyncJWKSCache, JWKSCache
 from ._jws import DEFAULT_ALGORITHMS
 from ._models import AccessTokenClaims
@@ -48,6 +50,7 @@ class TokenVerifier:
         jwks_cooldown: float = 30.0,
         jwks_stale_if_error: float = 3600.0,
         timeout: float = 5.0,
+        payload_cache_size: int = DEFAULT_PAYLOAD_CACHE_SIZE,
     ) -> None:
         self._core = VerifierCore(
             issuer,
@@ -57,6 +60,7 @@ class TokenVerifier:
             leeway=leeway,
             required_claims=required_claims,
             required_scopes=required_scopes,
+            payload_cache_size=payload_cache_size,
         )
         self.jwks = JWKSCache(
             self._core.issuer,
@@ -103,6 +107,7 @@ class AsyncTokenVerifier:
         jwks_cooldown: float = 30.0,
         jwks_stale_if_error: float = 3600.0,
         timeout: float = 5.0,
+        payload_cache_size: int = DEFAULT_PAYLOAD_CACHE_SIZE,
     ) -> None:
         self._core = VerifierCore(
             issuer,
@@ -112,6 +117,7 @@ class AsyncTokenVerifier:
             leeway=leeway,
             required_claims=required_claims,
             required_scopes=required_scopes,
+            payload_cache_size=payload_cache_size,
         )
         self.jwks = AsyncJWKSCache(
             self._core.issuer,

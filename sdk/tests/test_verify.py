@@ -280,3 +280,49 @@ async def test_token_without_kid(flavor: str) -> None:
     ambiguous = make_verifier(FakeAuthServer(keys=(RSA_KEY, RSA_OTHER)), flavor)
     with pytest.raises(KeyNotFound):
         await verify(ambiguous, mint(kid=None))
+
+
+# -- the verified-payload memo -----------------------------------------------------------
+
+
+async def test_repeated_tokens_reuse_their_checked_claims(verifier: Verifier) -> None:
+    token = mint()
+    first = await verify(verifier, token)
+    assert await verify(verifier, token) is first
+
+
+async def test_the_memo_never_skips_the_signature(verifier: Verifier) -> None:
+    token = mint()
+    await verify(verifier, token)
+    header, payload, _ = token.split(".")
+    forged = f"{header}.{payload}.{b64(b'x' * 256)}"
+    with pytest.raises(InvalidToken, match="signature"):
+        await verify(verifier, forged)
+
+
+async def test_the_memo_never_skips_time_or_scope_checks(verifier: Verifier) -> None:
+    token = mint(exp=int(time.time()) + 60, scope="read")
+    await verify(verifier, token)
+    with pytest.raises(InsufficientScope):
+        await verify(verifier, token, required_scopes=["write"])
+    verifier._core.clock = lambda: time.time() + 3600
+    with pytest.raises(TokenExpired):
+        await verify(verifier, token)
+
+
+async def test_raw_claims_are_read_only(verifier: Verifier) -> None:
+    result = await verify(verifier, mint(aud=[AUDIENCE, "other"], act={"sub": "svc"}))
+    assert result.raw["aud"] == (AUDIENCE, "other") and result.audience == (AUDIENCE, "other")
+    with pytest.raises(TypeError):
+        result.raw["sub"] = "admin"  # type: ignore[index,unused-ignore]
+    with pytest.raises(TypeError):
+        result.raw["act"]["sub"] = "admin"
+    plain = result.to_dict()
+    plain["act"]["sub"] = "changed"
+    assert plain["aud"] == [AUDIENCE, "other"] and result["act"]["sub"] == "svc"
+
+
+async def test_the_memo_can_be_turned_off(all_keys_server: FakeAuthServer, flavor: str) -> None:
+    verifier = make_verifier(all_keys_server, flavor, payload_cache_size=0)
+    token = mint()
+    assert await verify(verifier, token) is not await verify(verifier, token)
