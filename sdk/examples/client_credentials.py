@@ -1,8 +1,9 @@
 """Get a client-credentials token from Bastion, and call an API with a TokenSource.
 
     pip install bastion-sdk
-    python client_credentials.py --issuer http://127.0.0.1:8000/api/v1/oidc \
-        --client-id app_... --client-secret ... [--scope "read"] [--call http://127.0.0.1:9000/whoami]
+    python client_credentials.py --issuer http://127.0.0.1:8080/demo \
+        --client-id m2m_... --client-secret bas_cs_... [--scope users:read] \
+        [--call http://127.0.0.1:9000/whoami]
 
 Without --call it prints the access token (for curl); with --call it sends one GET
 through httpx with the token source as auth, which refreshes ahead of expiry and

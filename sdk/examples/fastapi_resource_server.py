@@ -1,8 +1,7 @@
 """A FastAPI API that accepts only valid Bastion access tokens.
 
     pip install 'bastion-sdk[fastapi]' uvicorn
-    python fastapi_resource_server.py --issuer http://127.0.0.1:8000/api/v1/oidc \
-        --audience http://127.0.0.1:8000/api/v1/oidc --port 9000
+    python fastapi_resource_server.py --issuer http://127.0.0.1:8080/demo --audience demo
 
 Then call it with a token (see client_credentials.py):
 

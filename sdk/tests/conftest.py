@@ -13,6 +13,12 @@ from fake_server import FakeAuthServer
 from twins import OAuth, close, make_client
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    # Registered here too, so the markers are known under the repository's root config.
+    config.addinivalue_line("markers", "integration: runs against a live Bastion server")
+    config.addinivalue_line("markers", "install: installs the SDK into a fresh venv")
+
+
 @pytest.fixture
 def server() -> FakeAuthServer:
     return FakeAuthServer()

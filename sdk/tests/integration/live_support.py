@@ -35,7 +35,9 @@ _counter = itertools.count()
 
 
 @pytest.fixture(scope="session")
-def bastion(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+def bastion(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Any]:
     # The repository's own helpers (tests/ at the root, on the path via pytest's
     # `pythonpath`); imported here so that the SDK's unit tests never need them.
     start_live_server = importlib.import_module("tests.support.live").start_live_server
@@ -43,7 +45,9 @@ def bastion(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
 
     data_dir = tmp_path_factory.mktemp("bastion")
     postgres: Any = None
-    if os.environ.get("BASTION_TEST_DB") == "postgresql":
+    # `--db` exists when the repository's root test configuration is in use.
+    db = request.config.getoption("--db", default=None) or os.environ.get("BASTION_TEST_DB")
+    if db == "postgresql":
         postgres = postgres_server()
         postgres.start()
         database_url = postgres.create_database("bastion_sdk")
