@@ -134,7 +134,7 @@ class ClientCore:
         value = getattr(metadata, name)
         if not isinstance(value, str):
             raise ProtocolError(
-                f"the server at {metadata.issuer} does not advertise a {name}; "
+                f"the server at {metadata.issuer} does not advertise {name}; "
                 "the feature is not enabled there"
             )
         return value

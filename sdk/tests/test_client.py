@@ -231,7 +231,7 @@ async def test_introspect_and_revoke(oauth: OAuth, server: FakeAuthServer) -> No
 async def test_missing_endpoint_is_explained(server: FakeAuthServer, flavor: str) -> None:
     server.discovery_overrides["introspection_endpoint"] = None
     client = make_client(server, flavor)
-    with pytest.raises(ProtocolError, match="does not advertise a introspection_endpoint"):
+    with pytest.raises(ProtocolError, match="does not advertise introspection_endpoint"):
         await resolve(client.introspect("x"))
     await close(client)
 
