@@ -29,8 +29,8 @@ def say(message: str) -> None:
     print(f"\033[1m==> {message}\033[0m", flush=True)
 
 
-def run(*args: str | Path, env: dict[str, str] | None = None) -> None:
-    result = subprocess.run([str(a) for a in args], cwd=ROOT, env=env)
+def run(*args: str | Path, env: dict[str, str] | None = None, cwd: Path = ROOT) -> None:
+    result = subprocess.run([str(a) for a in args], cwd=cwd, env=env)
     if result.returncode != 0:
         sys.exit(result.returncode)
 
@@ -109,14 +109,21 @@ def test() -> None:
     setup()
     ensure_system_packages()
     extra = sys.argv[2:]
-    say("lint: ruff, mypy, import contracts")
+    sdk = ROOT / "sdk"
+    say("lint: ruff, mypy (server and SDK), import contracts")
     run(BIN / "ruff", "check", ".")
     run(BIN / "mypy")
+    run(BIN / "mypy", cwd=sdk)
     run(BIN / "lint-imports")
-    say("tests on SQLite (everything)")
+    say("server tests on SQLite (everything)")
     run(PY, "-m", "pytest", "-q", "--db", "sqlite", *extra)
-    say("tests on PostgreSQL (database and integration tests)")
+    say("SDK tests (unit, install, and integration against a live server on SQLite)")
+    run(PY, "-m", "pytest", "-q", cwd=sdk)
+    postgres = dict(os.environ, BASTION_TEST_DB="postgresql")
+    say("server tests on PostgreSQL (database and integration tests)")
     run(PY, "-m", "pytest", "-q", "--db", "postgresql", "-m", "db or integration", *extra)
+    say("SDK integration tests on PostgreSQL")
+    run(PY, "-m", "pytest", "-q", "-m", "integration", env=postgres, cwd=sdk)
     say("all tests passed")
 
 

@@ -1,0 +1,149 @@
+"""Compact JWS (RFC 7515) parsing and the asymmetric signature algorithms (RFC 7518, RFC 8037).
+
+There is deliberately no `none` and no HMAC (`HS*`) here: a verifier that holds
+public keys must never accept a symmetric signature, or anyone could sign a token
+with the published public key as the HMAC secret.
+"""
+
+from __future__ import annotations
+
+import binascii
+import json
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, NamedTuple
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519, padding, rsa
+from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
+
+from ._errors import InvalidToken
+
+PublicKey = (
+    rsa.RSAPublicKey | ec.EllipticCurvePublicKey | ed25519.Ed25519PublicKey | ed448.Ed448PublicKey
+)
+Verify = Callable[[PublicKey, bytes, bytes], bool]
+
+_TO_STANDARD = bytes.maketrans(b"-_", b"+/")
+_PADDING = (b"", b"", b"==", b"=")
+
+
+def b64url_decode(segment: str) -> bytes:
+    """Strict base64url without padding: any other character is an error.
+
+    Strictness matters beyond parsing: a lenient decoder that skips stray characters
+    lets one token be spelt many ways, which defeats deny-lists keyed on the token.
+    """
+    if "+" in segment or "/" in segment or "=" in segment or len(segment) % 4 == 1:
+        raise InvalidToken("the token is not three base64url segments")
+    try:
+        data = segment.encode("ascii").translate(_TO_STANDARD) + _PADDING[len(segment) % 4]
+        return binascii.a2b_base64(data, strict_mode=True)
+    except (binascii.Error, UnicodeEncodeError):
+        raise InvalidToken("the token is not three base64url segments") from None
+
+
+def _rsa(pad: padding.AsymmetricPadding, algorithm: hashes.HashAlgorithm) -> Verify:
+    def verify(key: PublicKey, signature: bytes, data: bytes) -> bool:
+        if not isinstance(key, rsa.RSAPublicKey):
+            return False
+        try:
+            key.verify(signature, data, pad, algorithm)
+        except InvalidSignature:
+            return False
+        return True
+
+    return verify
+
+
+def _pss(algorithm: hashes.HashAlgorithm) -> Verify:
+    pad = padding.PSS(mgf=padding.MGF1(algorithm), salt_length=algorithm.digest_size)
+    return _rsa(pad, algorithm)
+
+
+def _ecdsa(algorithm: hashes.HashAlgorithm, size: int) -> Verify:
+    scheme = ec.ECDSA(algorithm)
+
+    def verify(key: PublicKey, signature: bytes, data: bytes) -> bool:
+        # JWS carries ECDSA signatures as fixed-size R || S (RFC 7518 §3.4), not DER.
+        if not isinstance(key, ec.EllipticCurvePublicKey) or len(signature) != 2 * size:
+            return False
+        r = int.from_bytes(signature[:size], "big")
+        s = int.from_bytes(signature[size:], "big")
+        try:
+            key.verify(encode_dss_signature(r, s), data, scheme)
+        except InvalidSignature:
+            return False
+        return True
+
+    return verify
+
+
+def _eddsa(key: PublicKey, signature: bytes, data: bytes) -> bool:
+    if not isinstance(key, ed25519.Ed25519PublicKey | ed448.Ed448PublicKey):
+        return False
+    try:
+        key.verify(signature, data)
+    except InvalidSignature:
+        return False
+    return True
+
+
+@dataclass(frozen=True, slots=True)
+class Algorithm:
+    kty: str
+    crv: frozenset[str] | None
+    verify: Verify = field(repr=False)
+
+
+_PKCS1 = padding.PKCS1v15()
+ALGORITHMS: dict[str, Algorithm] = {
+    "RS256": Algorithm("RSA", None, _rsa(_PKCS1, hashes.SHA256())),
+    "RS384": Algorithm("RSA", None, _rsa(_PKCS1, hashes.SHA384())),
+    "RS512": Algorithm("RSA", None, _rsa(_PKCS1, hashes.SHA512())),
+    "PS256": Algorithm("RSA", None, _pss(hashes.SHA256())),
+    "PS384": Algorithm("RSA", None, _pss(hashes.SHA384())),
+    "PS512": Algorithm("RSA", None, _pss(hashes.SHA512())),
+    "ES256": Algorithm("EC", frozenset({"P-256"}), _ecdsa(hashes.SHA256(), 32)),
+    "ES384": Algorithm("EC", frozenset({"P-384"}), _ecdsa(hashes.SHA384(), 48)),
+    "ES512": Algorithm("EC", frozenset({"P-521"}), _ecdsa(hashes.SHA512(), 66)),
+    "EdDSA": Algorithm("OKP", frozenset({"Ed25519", "Ed448"}), _eddsa),
+    "Ed25519": Algorithm("OKP", frozenset({"Ed25519"}), _eddsa),
+}
+DEFAULT_ALGORITHMS = frozenset({"RS256", "ES256", "EdDSA"})
+
+
+@dataclass(frozen=True, slots=True)
+class Header:
+    alg: str
+    kid: str | None
+    typ: str | None
+    raw: Mapping[str, Any] = field(repr=False)
+
+
+class Parts(NamedTuple):
+    header: Header
+    payload: str
+    signing_input: bytes
+    signature: bytes
+
+
+def parse_header(segment: str) -> Header:
+    """Decode and shape-check a protected header (algorithm policy is the caller's)."""
+    try:
+        raw = json.loads(b64url_decode(segment))
+    except ValueError:
+        raise InvalidToken("the token's header is not JSON") from None
+    if not isinstance(raw, dict):
+        raise InvalidToken("the token's header is not a JSON object")
+    alg, kid, typ = raw.get("alg"), raw.get("kid"), raw.get("typ")
+    if not isinstance(alg, str):
+        raise InvalidToken("the token's header has no 'alg'")
+    if kid is not None and not isinstance(kid, str):
+        raise InvalidToken("the token's 'kid' is not a string")
+    if typ is not None and not isinstance(typ, str):
+        raise InvalidToken("the token's 'typ' is not a string")
+    if "crit" in raw:
+        raise InvalidToken("the token has critical header extensions this verifier does not know")
+    return Header(alg, kid, typ, raw)
