@@ -8,6 +8,7 @@ and the form's purpose (a keyed hash), and a POST from another origin is refused
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -53,7 +54,8 @@ def browser_of(request: Request) -> str | None:
     return value if value and len(value) <= 128 else None
 
 
-def session_secrets(request: Request) -> Any:
+def session_secrets(request: Request) -> Callable[[str], str | None]:
+    """Each app's session cookie in this request, looked up by app id."""
     return lambda app_id: request.cookies.get(session_cookie_name(app_id))
 
 
