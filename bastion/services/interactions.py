@@ -144,7 +144,6 @@ class Interactions:
         now = utcnow()
         interaction_id = secrets.token_urlsafe(24)
         async with self.db.write() as db_session:
-            await repo.prune_interactions(db_session, now)
             db_session.add(
                 Interaction(
                     id=interaction_id,

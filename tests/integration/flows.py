@@ -132,3 +132,13 @@ def tokens_for_demo(server: LiveServer) -> tuple[CodeFlow, dict[str, Any], Perso
     response = flow.redeem(callback["code"])
     assert response.status_code == 200, response.text
     return flow, response.json(), person
+
+
+def refresh(server: LiveServer, flow: CodeFlow, token: str, **extra: str) -> httpx.Response:
+    form = {"grant_type": "refresh_token", "refresh_token": token, "client_id": flow.client_id}
+    return httpx.post(f"{server.issuer}/token", data={**form, **extra})
+
+
+def userinfo_status(server: LiveServer, access_token: str) -> int:
+    headers = {"authorization": f"Bearer {access_token}"}
+    return httpx.get(f"{server.issuer}/me", headers=headers).status_code

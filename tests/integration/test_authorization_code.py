@@ -15,7 +15,9 @@ from tests.integration.flows import (
     demo_login,
     obtain_code,
     query_of,
+    refresh,
     tokens_for_demo,
+    userinfo_status,
 )
 from tests.integration.helpers import discovery
 from tests.support.live import LiveServer
@@ -147,19 +149,9 @@ def test_logout_ends_the_session_and_its_refresh_tokens(live_server: LiveServer)
     )
     assert out.status_code == 303
     assert out.headers["location"] == "http://localhost:3000/?state=bye"
-    refreshed = httpx.post(
-        f"{live_server.issuer}/token",
-        data={
-            "grant_type": "refresh_token",
-            "refresh_token": tokens["refresh_token"],
-            "client_id": flow.client_id,
-        },
-    )
+    refreshed = refresh(live_server, flow, tokens["refresh_token"])
     assert refreshed.status_code == 400 and refreshed.json()["error"] == "invalid_grant"
-    info = httpx.get(
-        f"{live_server.issuer}/me", headers={"authorization": f"Bearer {tokens['access_token']}"}
-    )
-    assert info.status_code == 401
+    assert userinfo_status(live_server, tokens["access_token"]) == 401
     again = person.authorize(**{**CodeFlow(live_server).params, "prompt": "none"})
     assert query_of(again.headers["location"])["error"] == "login_required"
 

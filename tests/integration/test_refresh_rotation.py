@@ -7,25 +7,8 @@ from typing import Any
 
 import httpx
 
-from tests.integration.flows import CodeFlow, tokens_for_demo
+from tests.integration.flows import refresh, tokens_for_demo, userinfo_status
 from tests.support.live import LiveServer
-
-
-def refresh(server: LiveServer, flow: CodeFlow, token: str, **extra: str) -> httpx.Response:
-    return httpx.post(
-        f"{server.issuer}/token",
-        data={
-            "grant_type": "refresh_token",
-            "refresh_token": token,
-            "client_id": flow.client_id,
-            **extra,
-        },
-    )
-
-
-def userinfo_status(server: LiveServer, tokens: dict[str, Any]) -> int:
-    bearer = {"authorization": f"Bearer {tokens['access_token']}"}
-    return httpx.get(f"{server.issuer}/me", headers=bearer).status_code
 
 
 def test_each_refresh_rotates_and_keeps_the_session(live_server: LiveServer) -> None:
@@ -47,14 +30,14 @@ def test_reuse_of_a_rotated_token_revokes_the_family(live_server: LiveServer) ->
     flow, first, _ = tokens_for_demo(live_server)
     second = refresh(live_server, flow, first["refresh_token"]).json()
     third = refresh(live_server, flow, second["refresh_token"]).json()
-    assert userinfo_status(live_server, third) == 200
+    assert userinfo_status(live_server, third["access_token"]) == 200
     replay = refresh(live_server, flow, first["refresh_token"])
     assert replay.status_code == 400 and replay.json()["error"] == "invalid_grant"
     # The newest token of the family died with it, and so did the access tokens it issued.
     latest = refresh(live_server, flow, third["refresh_token"])
     assert latest.status_code == 400 and latest.json()["error"] == "invalid_grant"
-    assert userinfo_status(live_server, third) == 401
-    assert userinfo_status(live_server, second) == 401
+    assert userinfo_status(live_server, third["access_token"]) == 401
+    assert userinfo_status(live_server, second["access_token"]) == 401
 
 
 def test_refresh_tokens_belong_to_their_client(live_server: LiveServer) -> None:

@@ -16,13 +16,10 @@ from tests.integration.flows import (
     obtain_code,
     pkce_pair,
     query_of,
+    refresh,
+    userinfo_status,
 )
 from tests.support.live import LiveServer
-
-
-def bearer_status(server: LiveServer, token: str) -> int:
-    headers = {"authorization": f"Bearer {token}"}
-    return httpx.get(f"{server.issuer}/me", headers=headers).status_code
 
 
 def test_code_replay_is_refused_and_revokes_what_the_code_issued(live_server: LiveServer) -> None:
@@ -31,18 +28,11 @@ def test_code_replay_is_refused_and_revokes_what_the_code_issued(live_server: Li
     first = flow.redeem(callback["code"])
     assert first.status_code == 200
     tokens = first.json()
-    assert bearer_status(live_server, tokens["access_token"]) == 200
+    assert userinfo_status(live_server, tokens["access_token"]) == 200
     replay = flow.redeem(callback["code"])
     assert replay.status_code == 400 and replay.json()["error"] == "invalid_grant"
-    assert bearer_status(live_server, tokens["access_token"]) == 401
-    refreshed = httpx.post(
-        f"{live_server.issuer}/token",
-        data={
-            "grant_type": "refresh_token",
-            "refresh_token": tokens["refresh_token"],
-            "client_id": flow.client_id,
-        },
-    )
+    assert userinfo_status(live_server, tokens["access_token"]) == 401
+    refreshed = refresh(live_server, flow, tokens["refresh_token"])
     assert refreshed.status_code == 400 and refreshed.json()["error"] == "invalid_grant"
 
 

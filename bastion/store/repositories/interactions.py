@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import delete, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bastion.domain.tenancy import Tenant
@@ -14,10 +14,6 @@ from bastion.store.scoping import scoped
 
 async def interaction(session: AsyncSession, interaction_id: str) -> Interaction | None:
     return await session.get(Interaction, interaction_id)
-
-
-async def prune_interactions(session: AsyncSession, now: datetime) -> None:
-    await session.execute(delete(Interaction).where(Interaction.expires_at < now))
 
 
 async def live_codes(
