@@ -6,7 +6,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from bastion.cli import bootstrap, clients, config, keys, migrate, serve
+from bastion.cli import apps, bootstrap, clients, config, keys, migrate, serve
 from bastion.cli.common import CliError
 
 
@@ -17,7 +17,7 @@ def build_parser() -> argparse.ArgumentParser:
         "`bastion config` lists them.",
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for module in (serve, migrate, bootstrap, keys, clients, config):
+    for module in (serve, migrate, bootstrap, apps, keys, clients, config):
         module.register(commands)
     return parser
 

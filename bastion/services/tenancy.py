@@ -93,6 +93,8 @@ async def create_app(
     session.add(issuer)
     await session.flush()
     await keys.add_initial_keys(session, issuer, utcnow())
+    # Nodes that were asked for this slug before it existed cached "no such issuer".
+    events.append_change(session, "keys", issuer.id)
     events.record_audit(
         session,
         action="app.created",
@@ -130,3 +132,23 @@ async def get_app(db: Database, slug: str) -> AppInfo:
     if row is None:
         raise NotFound(f"no app '{slug}'")
     return app_info(row)
+
+
+async def new_app(
+    db: Database,
+    keys: KeyService,
+    *,
+    workspace_slug: str,
+    slug: str,
+    name: str | None,
+    signing_alg: SigningAlg,
+) -> AppInfo:
+    """Create an app with its own issuer in an existing workspace (`bastion apps create`)."""
+    async with db.write() as session:
+        workspace = await tenancy.workspace_by_slug(session, workspace_slug)
+        if workspace is None:
+            raise NotFound(f"no workspace '{workspace_slug}'")
+        row = await create_app(
+            session, keys, workspace, slug=slug, name=name or slug, signing_alg=signing_alg
+        )
+        return app_info(row)
