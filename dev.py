@@ -9,7 +9,6 @@ Both create ./.venv and install the project into it (again only when a pyproject
 
 from __future__ import annotations
 
-import glob
 import hashlib
 import os
 import shutil
@@ -55,7 +54,7 @@ def setup() -> None:
 
 
 def have_postgres() -> bool:
-    return bool(glob.glob("/usr/lib/postgresql/*/bin/initdb") or shutil.which("initdb"))
+    return bool(list(Path("/usr/lib/postgresql").glob("*/bin/initdb")) or shutil.which("initdb"))
 
 
 def ensure_system_packages() -> None:

@@ -20,8 +20,8 @@ from bastion.faces._shared.http import json_response
 from bastion.faces.oidc.handlers import discovery
 from bastion.faces.oidc.mount import issuer_app
 from bastion.faces.oidc.wire import BUILDER, STANDARD
+from bastion.faces.operations import routes as operations
 from bastion.oauth.models import IssuerContext
-from bastion.ops import health
 from bastion.ops.access_log import ACCESS_LOG
 from bastion.ops.logging import configure_logging
 from bastion.ops.middleware import RequestContext
@@ -45,9 +45,7 @@ def build_app(container: Container) -> Starlette:
         return await issuers.for_app_slug(str(scope["path_params"].get("app_slug", "")))
 
     routes = [
-        Route("/healthz", health.healthz, methods=["GET"]),
-        Route("/readyz", health.readyz, methods=["GET"]),
-        Route("/metrics", health.metrics, methods=["GET"]),
+        *operations.ROUTES,
         Route(
             "/.well-known/oauth-authorization-server/{issuer_path:path}",
             discovery.rfc8414_metadata,
@@ -59,7 +57,7 @@ def build_app(container: Container) -> Starlette:
 
     @asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
-        await container.changes.start()
+        await container.start()
         try:
             yield
         finally:

@@ -16,6 +16,7 @@ from bastion.ops.ratelimit import FailureWindow
 from bastion.services.bootstrap import BootstrapResult, bootstrap
 from bastion.services.changes import ChangeFeed
 from bastion.services.clients import ClientAdmin, ClientDirectory
+from bastion.services.housekeeping import Housekeeping
 from bastion.services.issuers import IssuerDirectory, IssuerProfile
 from bastion.services.keys import KeyService
 from bastion.settings import Settings
@@ -62,6 +63,7 @@ class Container:
     tokens: SqlTokenStore
     engine: Engine
     changes: ChangeFeed
+    housekeeping: Housekeeping
 
     @classmethod
     def build(cls, settings: Settings, *, pool_size: int = 10) -> Container:
@@ -109,6 +111,7 @@ class Container:
             tokens=tokens,
             engine=engine,
             changes=changes,
+            housekeeping=Housekeeping(db, tokens),
         )
 
     async def bootstrap(self) -> BootstrapResult:
@@ -116,6 +119,11 @@ class Container:
             self.settings, self.db, self.keys, self.client_admin, self.hasher, self.master_key
         )
 
+    async def start(self) -> None:
+        await self.changes.start()
+        self.housekeeping.start()
+
     async def close(self) -> None:
+        await self.housekeeping.stop()
         await self.changes.stop()
         await self.db.dispose()

@@ -30,7 +30,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         path = str(item.path)
         if f"{os.sep}integration{os.sep}" in path:
             item.add_marker(pytest.mark.integration)
-        if f"{os.sep}store{os.sep}" in path:
+        if f"{os.sep}store{os.sep}" in path or f"{os.sep}cli{os.sep}" in path:
             item.add_marker(pytest.mark.db)
 
 

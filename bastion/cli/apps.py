@@ -1,4 +1,4 @@
-"""`bastion apps create | list`: apps are issuers, each with its own key set and algorithm."""
+"""`bastion apps create | list`."""
 
 from __future__ import annotations
 
@@ -6,12 +6,11 @@ import argparse
 import json
 from typing import Any
 
-from bastion.cli.common import CliError, load_settings, with_app_container
+from bastion.cli.common import CliError, load_settings, with_container
 from bastion.container import Container
 from bastion.crypto.keys import SigningAlg
-from bastion.domain.tenancy import Tenant
-from bastion.services.tenancy import AppInfo, app_info, new_app
-from bastion.store.repositories import tenancy
+from bastion.domain.errors import DomainError
+from bastion.services.tenancy import AppInfo, add_app, list_apps
 
 
 def register(commands: Any) -> None:
@@ -19,12 +18,13 @@ def register(commands: Any) -> None:
     verbs = parser.add_subparsers(dest="verb", required=True, metavar="VERB")
     create = verbs.add_parser("create", help="create an app with its own issuer and keys")
     create.add_argument("--workspace", required=True, help="the workspace's slug")
-    create.add_argument("--slug", required=True, help="first path segment of the issuer URL")
-    create.add_argument("--name", help="display name (default: the slug)")
+    create.add_argument("--slug", required=True, help="3-64 of a-z, 0-9 and '-'")
+    create.add_argument("--name")
     create.add_argument(
         "--alg",
         choices=[a.value for a in SigningAlg],
-        help="signing algorithm of the app's keys (default: BASTION_DEFAULT_SIGNING_ALG)",
+        default=None,
+        help="signing algorithm (default: BASTION_DEFAULT_SIGNING_ALG)",
     )
     create.set_defaults(run=run_create)
     listing = verbs.add_parser("list", help="list a workspace's apps")
@@ -32,12 +32,12 @@ def register(commands: Any) -> None:
     listing.set_defaults(run=run_list)
 
 
-def _public(info: AppInfo, c: Container) -> dict[str, Any]:
+def _public(app: AppInfo, container: Container) -> dict[str, Any]:
     return {
-        "app_id": info.id,
-        "slug": info.slug,
-        "name": info.name,
-        "issuer": c.settings.app_issuer(info.slug),
+        "id": app.id,
+        "slug": app.slug,
+        "name": app.name,
+        "issuer": container.settings.app_issuer(app.slug),
     }
 
 
@@ -46,7 +46,7 @@ def run_create(args: argparse.Namespace) -> int:
     alg = SigningAlg(args.alg or settings.default_signing_alg.value)
 
     async def work(c: Container) -> dict[str, Any]:
-        info = await new_app(
+        app = await add_app(
             c.db,
             c.keys,
             workspace_slug=args.workspace,
@@ -54,20 +54,21 @@ def run_create(args: argparse.Namespace) -> int:
             name=args.name,
             signing_alg=alg,
         )
-        return {**_public(info, c), "signing_alg": alg.value}
+        return {**_public(app, c), "signing_alg": alg.value}
 
-    print(json.dumps(with_app_container(work), indent=2))
+    try:
+        print(json.dumps(with_container(settings, work), indent=2))
+    except DomainError as exc:
+        raise CliError(exc.message) from None
     return 0
 
 
 def run_list(args: argparse.Namespace) -> int:
     async def work(c: Container) -> list[dict[str, Any]]:
-        async with c.db.read() as session:
-            workspace = await tenancy.workspace_by_slug(session, args.workspace)
-            if workspace is None:
-                raise CliError(f"no workspace '{args.workspace}'")
-            rows = await tenancy.apps_of(session, Tenant(workspace.id))
-        return [_public(app_info(r), c) for r in rows]
+        return [_public(a, c) for a in await list_apps(c.db, args.workspace)]
 
-    print(json.dumps(with_app_container(work), indent=2))
+    try:
+        print(json.dumps(with_container(load_settings(), work), indent=2))
+    except DomainError as exc:
+        raise CliError(exc.message) from None
     return 0

@@ -19,7 +19,7 @@ def register(commands: Any) -> None:
 def run(_args: argparse.Namespace) -> int:
     settings = load_settings()
     if settings.is_sqlite:
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        settings.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
     migrate.upgrade(settings.effective_database_url)
     print(f"database schema is at {migrate.head_revision()}")
     return 0

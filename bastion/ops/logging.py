@@ -22,6 +22,7 @@ request_id_var: contextvars.ContextVar[str | None] = contextvars.ContextVar(
 _STANDARD = frozenset(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {
     "message",
     "asctime",
+    "color_message",
 }
 
 
@@ -65,4 +66,5 @@ def configure_logging(level: str, fmt: str) -> None:
         logging.getLogger(name).handlers[:] = []
         logging.getLogger(name).propagate = True
     logging.getLogger("uvicorn.access").disabled = True
+    logging.getLogger("alembic").setLevel(logging.WARNING)
     ACCESS_LOG.configure(fmt)

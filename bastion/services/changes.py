@@ -8,18 +8,11 @@ expire on their own TTL.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import logging
 from collections.abc import Callable
-from datetime import timedelta
 
+from bastion.ops.periodic import Periodic
 from bastion.store.db import Database
 from bastion.store.repositories import events
-from bastion.store.types import utcnow
-
-log = logging.getLogger("bastion.changes")
-RETENTION = timedelta(hours=1)
 
 Handler = Callable[[str], None]
 
@@ -27,11 +20,9 @@ Handler = Callable[[str], None]
 class ChangeFeed:
     def __init__(self, db: Database, *, interval: float) -> None:
         self.db = db
-        self.interval = interval
         self._handlers: dict[str, list[Handler]] = {}
         self._last_id: int | None = None
-        self._task: asyncio.Task[None] | None = None
-        self._polls = 0
+        self._poller = Periodic("change-feed", interval, self.poll_once)
 
     def subscribe(self, topic: str, handler: Handler) -> None:
         self._handlers.setdefault(topic, []).append(handler)
@@ -39,14 +30,10 @@ class ChangeFeed:
     async def start(self) -> None:
         async with self.db.read() as session:
             self._last_id = await events.latest_change_id(session)
-        self._task = asyncio.create_task(self._run(), name="bastion-change-feed")
+        self._poller.start()
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await self._poller.stop()
 
     async def poll_once(self) -> int:
         """Apply the changes since the last poll; returns how many were seen."""
@@ -61,17 +48,3 @@ class ChangeFeed:
                 handler(ref)
             self._last_id = change_id
         return len(rows)
-
-    async def _run(self) -> None:
-        while True:
-            await asyncio.sleep(self.interval)
-            try:
-                await self.poll_once()
-                self._polls += 1
-                if self._polls % 600 == 0:
-                    async with self.db.write() as session:
-                        await events.prune_changes(session, utcnow() - RETENTION)
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                log.exception("change feed poll failed; caches fall back to their TTL")

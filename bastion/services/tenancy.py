@@ -134,21 +134,29 @@ async def get_app(db: Database, slug: str) -> AppInfo:
     return app_info(row)
 
 
-async def new_app(
+async def add_app(
     db: Database,
     keys: KeyService,
     *,
     workspace_slug: str,
     slug: str,
-    name: str | None,
-    signing_alg: SigningAlg,
+    name: str | None = None,
+    signing_alg: SigningAlg = SigningAlg.RS256,
 ) -> AppInfo:
-    """Create an app with its own issuer in an existing workspace (`bastion apps create`)."""
+    """Create an app (and its issuer and keys) in an existing workspace."""
     async with db.write() as session:
         workspace = await tenancy.workspace_by_slug(session, workspace_slug)
         if workspace is None:
             raise NotFound(f"no workspace '{workspace_slug}'")
-        row = await create_app(
+        app = await create_app(
             session, keys, workspace, slug=slug, name=name or slug, signing_alg=signing_alg
         )
-        return app_info(row)
+        return app_info(app)
+
+
+async def list_apps(db: Database, workspace_slug: str) -> list[AppInfo]:
+    async with db.read() as session:
+        workspace = await tenancy.workspace_by_slug(session, workspace_slug)
+        if workspace is None:
+            raise NotFound(f"no workspace '{workspace_slug}'")
+        return [app_info(a) for a in await tenancy.apps_of(session, Tenant(workspace.id))]

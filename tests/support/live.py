@@ -36,7 +36,9 @@ def base_env(data_dir: Path, database_url: str, port: int, **extra: str) -> dict
     return env
 
 
-def run_cli(env: dict[str, str], *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+def run_cli(
+    env: dict[str, str], *args: str, check: bool = True
+) -> subprocess.CompletedProcess[str]:
     result = subprocess.run(
         [sys.executable, "-m", "bastion.cli.main", *args],
         env=env,
@@ -84,7 +86,7 @@ class LiveServer:
         """Another node on the same database (a second `bastion serve`); returns its base URL."""
         port = port or free_port()
         env = dict(self.env, BASTION_PORT=str(port))
-        log = open(self.data_dir / f"node-{port}.log", "wb")  # noqa: SIM115
+        log = (self.data_dir / f"node-{port}.log").open("wb")
         proc = subprocess.Popen(
             [sys.executable, "-m", "bastion.cli.main", "serve"], env=env, stdout=log, stderr=log
         )
@@ -103,7 +105,9 @@ class LiveServer:
                 proc.wait()
 
 
-def wait_ready(url: str, proc: subprocess.Popen[bytes], log_path: Path, timeout: float = 60) -> None:
+def wait_ready(
+    url: str, proc: subprocess.Popen[bytes], log_path: Path, timeout: float = 60
+) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
@@ -125,7 +129,7 @@ def start_live_server(data_dir: Path, database_url: str, **extra_env: str) -> Li
     run_cli(env, "migrate")
     boot = json.loads(run_cli(env, "bootstrap", "--json").stdout)
     log_path = data_dir / "server.log"
-    log = open(log_path, "wb")  # noqa: SIM115
+    log = log_path.open("wb")
     proc = subprocess.Popen(
         [sys.executable, "-m", "bastion.cli.main", "serve"], env=env, stdout=log, stderr=log
     )

@@ -6,7 +6,6 @@ initdb and pg_ctl refuse to run as root, so as root the cluster is owned by and 
 
 from __future__ import annotations
 
-import glob
 import os
 import pwd
 import shutil
@@ -27,11 +26,11 @@ def find_bin_dir() -> Path | None:
     if explicit:
         return Path(explicit)
     candidates = sorted(
-        glob.glob("/usr/lib/postgresql/*/bin/initdb"),
-        key=lambda p: int(Path(p).parent.parent.name) if Path(p).parent.parent.name.isdigit() else 0,
+        Path("/usr/lib/postgresql").glob("*/bin/initdb"),
+        key=lambda p: int(p.parent.parent.name) if p.parent.parent.name.isdigit() else 0,
     )
     if candidates:
-        return Path(candidates[-1]).parent
+        return candidates[-1].parent
     found = shutil.which("initdb")
     return Path(found).parent if found else None
 
@@ -76,7 +75,17 @@ class PostgresServer:
                 "-c max_connections=200",
             ]
         )
-        self._run("pg_ctl", "-D", str(self.data), "-o", options, "-l", str(self.root / "log"), "-w", "start")
+        self._run(
+            "pg_ctl",
+            "-D",
+            str(self.data),
+            "-o",
+            options,
+            "-l",
+            str(self.root / "log"),
+            "-w",
+            "start",
+        )
 
     def create_database(self, name: str) -> str:
         self._run("createdb", "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres", name)

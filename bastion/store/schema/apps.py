@@ -8,17 +8,14 @@ from typing import Any
 from sqlalchemy import ForeignKey, LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from bastion.store.schema.base import ID, Base, Timestamps
+from bastion.store.schema.base import ID, Base, Timestamps, WorkspaceOwned
 from bastion.store.types import utcnow
 
 
-class App(Timestamps, Base):
+class App(WorkspaceOwned, Timestamps, Base):
     __tablename__ = "apps"
 
     id: Mapped[str] = mapped_column(ID, primary_key=True)
-    workspace_id: Mapped[str] = mapped_column(
-        ID, ForeignKey("workspaces.id", ondelete="CASCADE"), index=True
-    )
     slug: Mapped[str] = mapped_column(String(64), unique=True)
     name: Mapped[str] = mapped_column(String(200))
     # Auth configuration (password policy, session duration, max sessions, link policy...).

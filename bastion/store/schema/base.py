@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, MetaData, String
+from sqlalchemy import JSON, ForeignKey, MetaData, String
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from bastion.store.types import UTCDateTime, utcnow
@@ -26,3 +26,17 @@ class Base(DeclarativeBase):
 
 class Timestamps:
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class WorkspaceOwned:
+    """A row that belongs to one tenant; `store.scoping` filters on this column."""
+
+    workspace_id: Mapped[str] = mapped_column(
+        ID, ForeignKey("workspaces.id", ondelete="CASCADE"), index=True
+    )
+
+
+class AppOwned(WorkspaceOwned):
+    """A row that belongs to one app of a tenant."""
+
+    app_id: Mapped[str] = mapped_column(ID, ForeignKey("apps.id", ondelete="CASCADE"))

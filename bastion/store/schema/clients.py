@@ -7,18 +7,16 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from bastion.store.schema.base import ID, Base, Timestamps
+from bastion.store.schema.base import ID, AppOwned, Base, Timestamps
 from bastion.store.types import utcnow
 
 
-class OAuthClient(Timestamps, Base):
+class OAuthClient(AppOwned, Timestamps, Base):
     __tablename__ = "oauth_clients"
 
     id: Mapped[str] = mapped_column(ID, primary_key=True)
     client_id: Mapped[str] = mapped_column(String(128), unique=True)
-    workspace_id: Mapped[str] = mapped_column(
-        ID, ForeignKey("workspaces.id", ondelete="CASCADE"), index=True
-    )
+    # Clients are listed per app, so this one gets an index.
     app_id: Mapped[str] = mapped_column(ID, ForeignKey("apps.id", ondelete="CASCADE"), index=True)
     name: Mapped[str] = mapped_column(String(200))
     client_type: Mapped[str] = mapped_column(String(16))

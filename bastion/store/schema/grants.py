@@ -8,19 +8,15 @@ from typing import Any
 from sqlalchemy import ForeignKey, Integer, LargeBinary, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from bastion.store.schema.base import ID, Base, Timestamps
+from bastion.store.schema.base import ID, AppOwned, Base, Timestamps
 from bastion.store.types import utcnow
 
 
-class AuthorizationCode(Timestamps, Base):
+class AuthorizationCode(AppOwned, Timestamps, Base):
     __tablename__ = "authorization_codes"
 
     id: Mapped[str] = mapped_column(ID, primary_key=True)
     digest: Mapped[bytes] = mapped_column(LargeBinary(32), unique=True)
-    workspace_id: Mapped[str] = mapped_column(
-        ID, ForeignKey("workspaces.id", ondelete="CASCADE"), index=True
-    )
-    app_id: Mapped[str] = mapped_column(ID, ForeignKey("apps.id", ondelete="CASCADE"))
     issuer_id: Mapped[str] = mapped_column(ID, ForeignKey("issuers.id", ondelete="CASCADE"))
     client_id: Mapped[str] = mapped_column(String(128))
     session_id: Mapped[str | None] = mapped_column(
@@ -42,16 +38,12 @@ class AuthorizationCode(Timestamps, Base):
     consumed_at: Mapped[datetime | None]
 
 
-class DeviceCode(Timestamps, Base):
+class DeviceCode(AppOwned, Timestamps, Base):
     __tablename__ = "device_codes"
 
     id: Mapped[str] = mapped_column(ID, primary_key=True)
     digest: Mapped[bytes] = mapped_column(LargeBinary(32), unique=True)
     user_code: Mapped[str] = mapped_column(String(16), unique=True)  # normalised A-Z0-9
-    workspace_id: Mapped[str] = mapped_column(
-        ID, ForeignKey("workspaces.id", ondelete="CASCADE"), index=True
-    )
-    app_id: Mapped[str] = mapped_column(ID, ForeignKey("apps.id", ondelete="CASCADE"))
     issuer_id: Mapped[str] = mapped_column(ID, ForeignKey("issuers.id", ondelete="CASCADE"))
     client_id: Mapped[str] = mapped_column(String(128))
     scope: Mapped[str] = mapped_column(String(2000), default="")
@@ -66,22 +58,18 @@ class DeviceCode(Timestamps, Base):
     consumed_at: Mapped[datetime | None]
 
 
-class Consent(Timestamps, Base):
+class Consent(AppOwned, Timestamps, Base):
     __tablename__ = "consents"
     __table_args__ = (UniqueConstraint("app_id", "end_user_id", "client_id"),)
 
     id: Mapped[str] = mapped_column(ID, primary_key=True)
-    workspace_id: Mapped[str] = mapped_column(
-        ID, ForeignKey("workspaces.id", ondelete="CASCADE"), index=True
-    )
-    app_id: Mapped[str] = mapped_column(ID, ForeignKey("apps.id", ondelete="CASCADE"))
     end_user_id: Mapped[str] = mapped_column(ID, ForeignKey("end_users.id", ondelete="CASCADE"))
     client_id: Mapped[str] = mapped_column(String(128))
     scopes: Mapped[list[str]]
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
 
-class OpaqueToken(Timestamps, Base):
+class OpaqueToken(AppOwned, Timestamps, Base):
     """Opaque bearer credentials other than refresh tokens (e.g. ``pmth_`` signer sessions)."""
 
     __tablename__ = "opaque_tokens"
@@ -89,10 +77,6 @@ class OpaqueToken(Timestamps, Base):
     id: Mapped[str] = mapped_column(ID, primary_key=True)
     digest: Mapped[bytes] = mapped_column(LargeBinary(32), unique=True)
     kind: Mapped[str] = mapped_column(String(32))
-    workspace_id: Mapped[str] = mapped_column(
-        ID, ForeignKey("workspaces.id", ondelete="CASCADE"), index=True
-    )
-    app_id: Mapped[str] = mapped_column(ID, ForeignKey("apps.id", ondelete="CASCADE"))
     issuer_id: Mapped[str] = mapped_column(ID, ForeignKey("issuers.id", ondelete="CASCADE"))
     client_id: Mapped[str] = mapped_column(String(128))
     subject: Mapped[str] = mapped_column(String(255))

@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from bastion.store.schema.base import ID, Base, Timestamps
+from bastion.store.schema.base import ID, AppOwned, Base, Timestamps
 from bastion.store.types import utcnow
 
 
@@ -36,17 +36,13 @@ class Session(Timestamps, Base):
     revoked_at: Mapped[datetime | None]
 
 
-class RefreshToken(Timestamps, Base):
+class RefreshToken(AppOwned, Timestamps, Base):
     """A refresh token; rotation links each to its parent within one family."""
 
     __tablename__ = "refresh_tokens"
 
     id: Mapped[str] = mapped_column(ID, primary_key=True)
     digest: Mapped[bytes] = mapped_column(LargeBinary(32), unique=True)
-    workspace_id: Mapped[str] = mapped_column(
-        ID, ForeignKey("workspaces.id", ondelete="CASCADE"), index=True
-    )
-    app_id: Mapped[str] = mapped_column(ID, ForeignKey("apps.id", ondelete="CASCADE"))
     issuer_id: Mapped[str] = mapped_column(ID, ForeignKey("issuers.id", ondelete="CASCADE"))
     session_id: Mapped[str | None] = mapped_column(
         ID, ForeignKey("sessions.id", ondelete="CASCADE"), index=True

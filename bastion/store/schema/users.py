@@ -7,11 +7,11 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from bastion.store.schema.base import ID, Base, Timestamps
+from bastion.store.schema.base import ID, AppOwned, Base, Timestamps
 from bastion.store.types import utcnow
 
 
-class EndUser(Timestamps, Base):
+class EndUser(AppOwned, Timestamps, Base):
     __tablename__ = "end_users"
     __table_args__ = (
         UniqueConstraint("app_id", "email"),
@@ -20,10 +20,6 @@ class EndUser(Timestamps, Base):
     )
 
     id: Mapped[str] = mapped_column(ID, primary_key=True)
-    workspace_id: Mapped[str] = mapped_column(
-        ID, ForeignKey("workspaces.id", ondelete="CASCADE"), index=True
-    )
-    app_id: Mapped[str] = mapped_column(ID, ForeignKey("apps.id", ondelete="CASCADE"))
     username: Mapped[str | None] = mapped_column(String(64))
     email: Mapped[str | None] = mapped_column(String(320))
     email_verified_at: Mapped[datetime | None]
@@ -35,15 +31,11 @@ class EndUser(Timestamps, Base):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
 
-class FederatedIdentity(Timestamps, Base):
+class FederatedIdentity(AppOwned, Timestamps, Base):
     __tablename__ = "federated_identities"
     __table_args__ = (UniqueConstraint("app_id", "provider", "subject"),)
 
     id: Mapped[str] = mapped_column(ID, primary_key=True)
-    workspace_id: Mapped[str] = mapped_column(
-        ID, ForeignKey("workspaces.id", ondelete="CASCADE"), index=True
-    )
-    app_id: Mapped[str] = mapped_column(ID, ForeignKey("apps.id", ondelete="CASCADE"))
     end_user_id: Mapped[str] = mapped_column(
         ID, ForeignKey("end_users.id", ondelete="CASCADE"), index=True
     )
