@@ -128,7 +128,7 @@ def run_scenario(
             )
             problem = target.check(result.extra) if target.check else None
             if problem:
-                entry.setdefault("problems", []).append(f"{server.name}: {problem}")
+                entry.setdefault("problems", {})[server.name] = problem
             runs[server.name].append(result.to_dict())
             server.trim_log()
             tools.say(
@@ -136,7 +136,8 @@ def run_scenario(
                 f"p99 {result.p99_ms:.1f} ms"
             )
     for name, measured in runs.items():
-        entry[name] = {"runs": measured, "median": report.summarize(measured)}
+        valid = name not in entry.get("problems", {})
+        entry[name] = {"runs": measured, "median": report.summarize(measured) if valid else {}}
     entry["ratio"] = report.ratio(
         entry.get("bastion", {}).get("median", {}), entry.get("peer", {}).get("median", {})
     )

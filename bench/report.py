@@ -76,14 +76,16 @@ def markdown(results: dict[str, Any]) -> str:
         b, p = sc.get("bastion", {}), sc.get("peer", {})
         bm, pm = b.get("median", {}), p.get("median", {})
         if not bm and not pm:
-            reason = sc.get("skipped", {}).get("bastion", "skipped")
-            lines.append(f"| {sc['title']} | *{reason}* | | | | | | |")
+            lines.append(f"| {sc['title']} | *{_why(sc, 'bastion')}* | | | | | | |")
             continue
+        invalid = sc.get("problems", {})
+        if not bm and "bastion" in invalid:
+            bm = {}
         peer_cells = (
             f"{_num(pm.get('requests_per_s'))} | {_num(pm.get('p50_ms'), 2)} | "
             f"{_num(pm.get('p99_ms'), 2)}"
             if pm
-            else f"*{sc.get('skipped', {}).get('peer', 'n/a')}* | | "
+            else f"*{_why(sc, 'peer')}* | | "
         )
         r = sc.get("ratio")
         shown = f"**{r:.2f}{TIMES}**" if r is not None else DASH
@@ -134,6 +136,13 @@ def _memory(results: dict[str, Any]) -> list[str]:
     return lines
 
 
+def _why(sc: dict[str, Any], side: str) -> str:
+    """Why a side has no figures: skipped, or measured but refused by the scenario's check."""
+    if side in sc.get("problems", {}):
+        return "invalid: " + str(sc["problems"][side])
+    return str(sc.get("skipped", {}).get(side, "n/a"))
+
+
 def _cell(value: dict[str, Any] | None) -> str:
     return f"{value['max_worker']} / {value['total']}" if value else DASH
 
@@ -155,6 +164,8 @@ def _notes(results: dict[str, Any]) -> list[str]:
                 parts.append(f"{side}: rounds spread {med['spread_pct']}% (noisy).")
         for side, reason in sc.get("skipped", {}).items():
             parts.append(f"{side}: skipped ({reason}).")
+        for side, problem in sc.get("problems", {}).items():
+            parts.append(f"{side}: figures discarded ({problem}).")
         if parts:
             lines.append(f"- **{sc['title']}**: " + " ".join(parts))
     for extra in results.get("notes", []):

@@ -43,6 +43,8 @@ class Scenario:
     needs_grants: frozenset[str] = frozenset()
     bastion_only: bool = False
     connections: int | None = None  # when set: this many threads and connections
+    # Each load uses up what prepare() made (rotated refresh tokens): prepare again, no warm-up.
+    consumes_state: bool = False
 
 
 def basic(issuer: Issuer) -> str:
@@ -221,6 +223,7 @@ SCENARIOS = [
         _refresh,
         needs_grants=INTERACTIVE,
         connections=REFRESH_CONNECTIONS,
+        consumes_state=True,
         note="Each load connection follows its own rotation chain (the new refresh token is the "
         "next one presented); scopes openid offline_access api, so each grant also signs an ID "
         "token. Run with threads = connections.",
