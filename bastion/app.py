@@ -22,6 +22,7 @@ from bastion.faces.oidc.mount import issuer_app
 from bastion.faces.oidc.wire import BUILDER, STANDARD
 from bastion.faces.operations import routes as operations
 from bastion.oauth.models import IssuerContext
+from bastion.ops.access_log import ACCESS_LOG
 from bastion.ops.logging import configure_logging
 from bastion.ops.middleware import RequestContext
 from bastion.settings import Settings
@@ -63,6 +64,7 @@ def build_app(container: Container) -> Starlette:
             yield
         finally:
             await container.close()
+            ACCESS_LOG.flush()
 
     app = Starlette(
         routes=routes,

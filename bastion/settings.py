@@ -27,6 +27,11 @@ class LogFormat(StrEnum):
     TEXT = "text"
 
 
+class ServerStack(StrEnum):
+    UVICORN = "uvicorn"
+    GRANIAN = "granian"
+
+
 class SigningAlgSetting(StrEnum):
     RS256 = "RS256"
     ES256 = "ES256"
@@ -69,6 +74,11 @@ class Settings(BaseModel):
     host: str = Field("127.0.0.1", description="Interface `bastion serve` listens on.")
     port: int = Field(8080, ge=1, le=65535, description="Port `bastion serve` listens on.")
     workers: int = Field(1, ge=1, le=64, description="Worker processes for `bastion serve`.")
+    server: ServerStack = Field(
+        ServerStack.UVICORN,
+        description="HTTP server of `bastion serve`: uvicorn (with uvloop and httptools) or "
+        "granian. bench/results/ holds the measurements behind the default.",
+    )
     default_signing_alg: SigningAlgSetting = Field(
         SigningAlgSetting.RS256, description="Algorithm of new issuers' keys: RS256, ES256, EdDSA."
     )

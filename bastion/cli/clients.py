@@ -6,9 +6,8 @@ import argparse
 import json
 from typing import Any
 
-from bastion.cli.common import CliError, load_settings, with_container
+from bastion.cli.common import with_app_container
 from bastion.container import Container
-from bastion.domain.errors import DomainError
 from bastion.services.clients import ClientInfo, ClientSpec
 from bastion.services.tenancy import get_app
 
@@ -62,7 +61,7 @@ def run_create(args: argparse.Namespace) -> int:
         info, secret = await c.client_admin.create(app.tenant, spec)
         return {**_public(info), "client_secret": secret}
 
-    print(json.dumps(_run(work), indent=2))
+    print(json.dumps(with_app_container(work), indent=2))
     return 0
 
 
@@ -71,7 +70,7 @@ def run_list(args: argparse.Namespace) -> int:
         app = await get_app(c.db, args.app)
         return [_public(i) for i in await c.client_admin.list(app.tenant)]
 
-    print(json.dumps(_run(work), indent=2))
+    print(json.dumps(with_app_container(work), indent=2))
     return 0
 
 
@@ -81,12 +80,5 @@ def run_rotate(args: argparse.Namespace) -> int:
         secret = await c.client_admin.rotate_secret(app.tenant, args.client_id)
         return {"client_id": args.client_id, "client_secret": secret}
 
-    print(json.dumps(_run(work), indent=2))
+    print(json.dumps(with_app_container(work), indent=2))
     return 0
-
-
-def _run(work: Any) -> Any:
-    try:
-        return with_container(load_settings(), work)
-    except DomainError as exc:
-        raise CliError(exc.message) from None

@@ -8,6 +8,7 @@ from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
 from bastion.container import ConfigurationError, Container
+from bastion.domain.errors import DomainError
 from bastion.settings import Settings, SettingsError
 from bastion.store import migrate
 from bastion.store.db import Database
@@ -55,3 +56,11 @@ def with_container(settings: Settings, work: Callable[[Container], Awaitable[T]]
             await container.db.dispose()
 
     return asyncio.run(run())
+
+
+def with_app_container(work: Callable[[Container], Awaitable[T]]) -> T:
+    """Run ``work`` with settings from the environment; domain errors become CLI errors."""
+    try:
+        return with_container(load_settings(), work)
+    except DomainError as exc:
+        raise CliError(exc.message) from None

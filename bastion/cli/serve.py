@@ -1,5 +1,6 @@
-"""`bastion serve`: run the HTTP server (uvicorn, uvloop and httptools; several workers on
-request). The schema must be current; the platform issuer and its keys are created if missing."""
+"""`bastion serve`: run the HTTP server, one or several worker processes, on the stack
+BASTION_SERVER names (uvicorn with uvloop and httptools, or granian). The schema must be
+current; the platform issuer and its keys are created if missing."""
 
 from __future__ import annotations
 
@@ -14,7 +15,14 @@ from bastion.crypto.keys import SigningAlg
 from bastion.ops.logging import configure_logging
 from bastion.ops.metrics import prepare_multiprocess
 from bastion.services.tenancy import ensure_platform_issuer
-from bastion.settings import Settings
+from bastion.settings import ServerStack, Settings
+
+STACKS = {
+    ServerStack.UVICORN.value: "uvicorn + uvloop + httptools",
+    ServerStack.GRANIAN.value: "granian (ASGI, uvloop)",
+}
+DEFAULT_STACK = Settings.model_fields["server"].default.value
+APP_FACTORY = "bastion.app:create_app"
 
 
 def register(commands: Any) -> None:
@@ -22,6 +30,7 @@ def register(commands: Any) -> None:
     parser.add_argument("--host", help="interface to listen on (BASTION_HOST)")
     parser.add_argument("--port", type=int, help="port to listen on (BASTION_PORT)")
     parser.add_argument("--workers", type=int, help="worker processes (BASTION_WORKERS)")
+    parser.add_argument("--server", choices=list(STACKS), help="HTTP server (BASTION_SERVER)")
     parser.set_defaults(run=run)
 
 
@@ -38,13 +47,23 @@ async def _prepare(settings: Settings) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    settings = load_settings(host=args.host, port=args.port, workers=args.workers)
+    settings = load_settings(
+        host=args.host, port=args.port, workers=args.workers, server=args.server
+    )
     configure_logging(settings.log_level, settings.log_format.value)
     asyncio.run(_prepare(settings))
     if settings.workers > 1:
         prepare_multiprocess(settings.data_dir / "prometheus")
+    if settings.server is ServerStack.GRANIAN:
+        _granian(settings)
+    else:
+        _uvicorn(settings)
+    return 0
+
+
+def _uvicorn(settings: Settings) -> None:
     uvicorn.run(
-        "bastion.app:create_app",
+        APP_FACTORY,
         factory=True,
         host=settings.host,
         port=settings.port,
@@ -57,4 +76,21 @@ def run(args: argparse.Namespace) -> int:
         date_header=True,
         timeout_graceful_shutdown=10,
     )
-    return 0
+
+
+def _granian(settings: Settings) -> None:
+    from granian.constants import Interfaces, Loops
+    from granian.server import Server
+
+    Server(
+        APP_FACTORY,
+        factory=True,
+        address=settings.host,
+        port=settings.port,
+        interface=Interfaces.ASGI,
+        workers=settings.workers,
+        loop=Loops.uvloop,
+        websockets=False,
+        log_enabled=False,
+        log_access=False,
+    ).serve()

@@ -13,6 +13,7 @@ import time
 from typing import Any
 
 from bastion.crypto.encoding import json_dumps
+from bastion.ops.access_log import ACCESS_LOG
 
 request_id_var: contextvars.ContextVar[str | None] = contextvars.ContextVar(
     "bastion_request_id", default=None
@@ -66,3 +67,4 @@ def configure_logging(level: str, fmt: str) -> None:
         logging.getLogger(name).propagate = True
     logging.getLogger("uvicorn.access").disabled = True
     logging.getLogger("alembic").setLevel(logging.WARNING)
+    ACCESS_LOG.configure(fmt)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import shutil
 from pathlib import Path
+from typing import Any
 
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
@@ -36,6 +37,21 @@ LATENCY = Histogram(
 )
 TOKENS = Counter("bastion_tokens_issued_total", "Tokens issued", ["grant_type"])
 OAUTH_ERRORS = Counter("bastion_oauth_errors_total", "OAuth error responses", ["error"])
+
+
+_REQUEST_CHILDREN: dict[tuple[str, str, int], tuple[Any, Any]] = {}
+
+
+def observe_request(endpoint: str, method: str, status: int, seconds: float) -> None:
+    """Count one answered request; the labelled children are looked up once per label set."""
+    key = (endpoint, method, status)
+    children = _REQUEST_CHILDREN.get(key)
+    if children is None:
+        children = (REQUESTS.labels(endpoint, method, str(status)), LATENCY.labels(endpoint))
+        if len(_REQUEST_CHILDREN) < 10_000:  # label sets are few; never let them grow unbounded
+            _REQUEST_CHILDREN[key] = children
+    children[0].inc()
+    children[1].observe(seconds)
 
 
 def render() -> tuple[bytes, str]:

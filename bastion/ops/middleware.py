@@ -1,21 +1,33 @@
 """One ASGI middleware for every request: a request id (kept from a sane ``X-Request-Id`` or
-made up), an access log line, and the request metrics."""
+made up), an access log line, and the request metrics.
+
+This runs on every request, so it does only cheap things: made-up ids are a per-process random
+prefix and a counter (unique, not secret), metric children are looked up once per label set,
+and access lines go through :mod:`bastion.ops.access_log` rather than :mod:`logging`.
+"""
 
 from __future__ import annotations
 
-import logging
+import itertools
+import os
 import re
-import secrets
 import time
 from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from bastion.ops import metrics
+from bastion.ops.access_log import ACCESS_LOG
 from bastion.ops.logging import request_id_var
 
-access_log = logging.getLogger("bastion.access")
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
+_PREFIX = os.urandom(4).hex()
+_COUNTER = itertools.count(1)
+
+
+def new_request_id() -> str:
+    """16 hex characters: this process's random prefix, then a counter."""
+    return f"{_PREFIX}{next(_COUNTER) & 0xFFFFFFFF:08x}"
 
 
 def _endpoint_name(scope: Scope) -> str:
@@ -38,7 +50,7 @@ class RequestContext:
             if name == b"x-request-id":
                 incoming = value.decode("latin-1")
                 break
-        request_id = incoming if incoming and _REQUEST_ID.match(incoming) else secrets.token_hex(8)
+        request_id = incoming if incoming and _REQUEST_ID.match(incoming) else new_request_id()
         token = request_id_var.set(request_id)
         started = time.perf_counter()
         status = 500
@@ -55,19 +67,15 @@ class RequestContext:
             await self.app(scope, receive, send_with_id)
         finally:
             elapsed = time.perf_counter() - started
-            endpoint = _endpoint_name(scope)
-            metrics.REQUESTS.labels(endpoint, scope["method"], str(status)).inc()
-            metrics.LATENCY.labels(endpoint).observe(elapsed)
-            if access_log.isEnabledFor(logging.INFO):
+            metrics.observe_request(_endpoint_name(scope), scope["method"], status, elapsed)
+            if ACCESS_LOG.enabled():
                 client = scope.get("client")
-                access_log.info(
-                    "request",
-                    extra={
-                        "method": scope["method"],
-                        "path": scope["path"][:512],
-                        "status": status,
-                        "ms": round(elapsed * 1000, 2),
-                        "remote": client[0] if client else None,
-                    },
+                ACCESS_LOG.record(
+                    request_id,
+                    scope["method"],
+                    scope["path"][:512],
+                    status,
+                    round(elapsed * 1000, 2),
+                    client[0] if client else None,
                 )
             request_id_var.reset(token)

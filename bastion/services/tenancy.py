@@ -93,6 +93,8 @@ async def create_app(
     session.add(issuer)
     await session.flush()
     await keys.add_initial_keys(session, issuer, utcnow())
+    # Nodes that were asked for this slug before it existed cached "no such issuer".
+    events.append_change(session, "keys", issuer.id)
     events.record_audit(
         session,
         action="app.created",

@@ -5,11 +5,10 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 
-from starlette.middleware.exceptions import ExceptionMiddleware
-from starlette.routing import Router
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from bastion.faces._shared.context import ISSUER_KEY, OPTIONS_KEY
+from bastion.faces._shared.dispatch import RouteTable
 from bastion.faces._shared.errors import not_found_app
 from bastion.faces.oidc.errors import HANDLERS
 from bastion.faces.oidc.routes import ROUTES
@@ -20,8 +19,7 @@ ResolveIssuer = Callable[[Scope], Awaitable[IssuerContext | None]]
 
 
 def issuer_app(resolve: ResolveIssuer, options: FaceOptions) -> ASGIApp:
-    router = Router(routes=ROUTES, redirect_slashes=False, default=not_found_app)
-    app = ExceptionMiddleware(router, handlers=HANDLERS)
+    app = RouteTable(ROUTES, HANDLERS)
 
     async def serve(scope: Scope, receive: Receive, send: Send) -> None:
         ctx = await resolve(scope) if scope["type"] == "http" else None

@@ -1,0 +1,1 @@
+"""Bastion's benchmark suite: Bastion and node-oidc-provider side by side (see README.md)."""

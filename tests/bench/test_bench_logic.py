@@ -1,0 +1,117 @@
+"""The benchmark's non-timing logic: reading wrk's report, filling forms, writing the table.
+(No load is generated here; the benchmark itself never runs in CI.)"""
+
+from __future__ import annotations
+
+from bench.flows import fill
+from bench.loadgen import parse_report
+from bench.report import markdown, ratio, summarize
+
+WRK = """Running 20s test @ http://127.0.0.1:8080/demo/jwks
+  2 threads and 32 connections
+  Thread Stats   Avg      Stdev     Max   +/- Stdev
+    Latency     3.10ms    1.20ms  40.00ms   90.00%
+  Latency Distribution
+     50%  812.00us
+     75%    2.10ms
+     90%    4.00ms
+     99%    1.20s
+  200000 requests in 20.00s, 100.00MB read
+  Socket errors: connect 0, read 2, write 0, timeout 1
+  Non-2xx or 3xx responses: 7
+Requests/sec:  10000.50
+Transfer/sec:      5.00MB
+bench: expected=190 of 200000
+"""
+
+
+def test_wrk_report_is_read_with_units_and_errors() -> None:
+    result = parse_report(WRK)
+    assert result.requests_per_s == 10000.5
+    assert result.p50_ms == 0.812
+    assert result.p99_ms == 1200.0
+    assert result.requests == 200000
+    assert result.non_2xx == 7
+    assert result.socket_errors == 3
+    assert result.extra == {"expected": 190}
+
+
+def test_forms_are_filled_like_a_person_would() -> None:
+    html = """<form method="post" action="/login/abc">
+      <input type="hidden" name="csrf" value="t0k">
+      <input type="text" name="identifier" value="">
+      <input type="password" name="password">
+      <button type="submit" name="decision" value="deny">No</button>
+      <button type="submit" name="decision" value="allow">Yes</button></form>"""
+    method, action, data = fill(html, "alice", "s3cret")
+    assert (method, action) == ("POST", "/login/abc")
+    assert data == {"csrf": "t0k", "identifier": "alice", "password": "s3cret", "decision": "allow"}
+
+
+def _run(rps: float, p99: float = 5.0) -> dict[str, object]:
+    return {
+        "requests_per_s": rps,
+        "p50_ms": 1.0,
+        "p99_ms": p99,
+        "requests": 10,
+        "non_2xx": 0,
+        "socket_errors": 0,
+    }
+
+
+def test_medians_ratios_and_the_table() -> None:
+    bastion = summarize([_run(900), _run(1100), _run(1000)])
+    peer = summarize([_run(500), _run(500, 9.0)])
+    assert bastion["requests_per_s"] == 1000
+    assert bastion["spread_pct"] == 20.0
+    assert ratio(bastion, peer) == 2.0
+    results = {
+        "started_at": "2026-11-25T22:00:00+00:00",
+        "machine": {
+            "cpu": "CPU",
+            "cores": 2,
+            "memory_gib": 24,
+            "kernel": "Linux",
+            "load_before": "0.1",
+            "load_after": "0.2",
+            "python": "3.11",
+            "node": "v22",
+            "oidc-provider": "9.13.3",
+            "wrk": "wrk 4.1.0",
+        },
+        "settings": {
+            "workers": 2,
+            "load": "wrk -t2 -c32 -d20s --latency",
+            "warmup": 5,
+            "rounds": 3,
+            "database": "embedded SQLite",
+            "bastion_stack": "uvicorn",
+        },
+        "floor": {
+            "rs256_sign_per_s": 1000,
+            "rs256_verify_per_s": 30000,
+            "es256_sign_per_s": 20000,
+            "argon2id_verify_per_s": 30.0,
+        },
+        "scenarios": [
+            {
+                "name": "cc_rs256",
+                "title": "client_credentials, RS256 JWT",
+                "note": "",
+                "bastion": {"runs": [], "median": bastion},
+                "peer": {"runs": [], "median": peer},
+                "ratio": 2.0,
+            },
+            {
+                "name": "refresh",
+                "title": "refresh",
+                "note": "",
+                "skipped": {"bastion": "not yet", "peer": "not yet"},
+            },
+        ],
+    }
+    table = markdown(results)
+    assert "| client_credentials, RS256 JWT | 1,000 | 1.00 | 5.00 | 500 | 1.00 | 7.00 |" in table
+    assert "**2.00\N{MULTIPLICATION SIGN}**" in table
+    assert "| refresh | *not yet* |" in table
+    assert "50% of 2 cores' bare signing rate (2,000/s)" in table
