@@ -6,7 +6,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from bastion.cli import apps, bootstrap, clients, config, keys, mail, migrate, serve
+from bastion.cli import apps, bootstrap, clients, config, keys, mail, migrate, serve, users
 from bastion.cli.common import CliError
 
 
@@ -17,7 +17,7 @@ def build_parser() -> argparse.ArgumentParser:
         "`bastion config` lists them.",
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for module in (serve, migrate, bootstrap, apps, keys, clients, mail, config):
+    for module in (serve, migrate, bootstrap, apps, keys, clients, users, mail, config):
         module.register(commands)
     return parser
 

@@ -19,7 +19,7 @@ from sqlalchemy.exc import IntegrityError
 
 from bastion.crypto.passwords import PasswordHasher
 from bastion.domain.claims import Person
-from bastion.domain.errors import NotFound, Unauthenticated, ValidationFailed
+from bastion.domain.errors import Conflict, NotFound, Unauthenticated, ValidationFailed
 from bastion.domain.identifiers import (
     is_email,
     normalise_email,
@@ -272,6 +272,40 @@ class EndUsers:
             row = await people.user_by_identifier(session, app.tenant, username)
         if row is not None:
             return row.id
+        return await self._insert_verified(app, normalise_email(email), username, password, name)
+
+    async def create_user(
+        self,
+        app: AppRealm,
+        *,
+        username: str,
+        password: str,
+        email: str | None = None,
+        name: str | None = None,
+    ) -> UserInfo:
+        """An account made by an operator (``bastion users create``): active at once, its
+        email (when given) taken as verified, the password held to the app's policy."""
+        handle = normalise_username(username)
+        if problem := username_problem(handle):
+            raise ValidationFailed(problem, fields={"username": "invalid"})
+        address = normalise_email(email) if email else None
+        if address is not None and not is_email(address):
+            raise ValidationFailed("Enter a valid email address.", fields={"email": "invalid"})
+        if problem := self.policy(app).problem(password, (address, handle)):
+            raise ValidationFailed(problem, fields={"password": "weak"})
+        async with self.db.read() as session:
+            for key in filter(None, (handle, address)):
+                if await people.user_by_identifier(session, app.tenant, key) is not None:
+                    raise Conflict("An account with that username or email already exists.")
+        try:
+            user_id = await self._insert_verified(app, address, handle, password, name)
+        except IntegrityError:  # created meanwhile
+            raise Conflict("An account with that username or email already exists.") from None
+        return UserInfo(user_id, address, handle, name, address is not None)
+
+    async def _insert_verified(
+        self, app: AppRealm, email: str | None, username: str, password: str, name: str | None
+    ) -> str:
         user_id = new_id()
         password_hash = await self.passwords.hash(password)
         async with self.db.write() as session:
@@ -280,11 +314,19 @@ class EndUsers:
                     id=user_id,
                     workspace_id=app.workspace_id,
                     app_id=app.id,
-                    email=normalise_email(email),
+                    email=email,
                     username=normalise_username(username),
                     display_name=name,
                     password_hash=password_hash,
-                    email_verified_at=utcnow(),
+                    email_verified_at=utcnow() if email else None,
                 )
+            )
+            events.record_audit(
+                session,
+                action="end_user.created",
+                actor_type="system",
+                workspace_id=app.workspace_id,
+                app_id=app.id,
+                resource=f"end_user/{user_id}",
             )
         return user_id

@@ -43,7 +43,7 @@ def base_env(data_dir: Path, database_url: str, port: int, **extra: str) -> dict
 
 
 def run_cli(
-    env: dict[str, str], *args: str, check: bool = True
+    env: dict[str, str], *args: str, check: bool = True, stdin: str | None = None
 ) -> subprocess.CompletedProcess[str]:
     result = subprocess.run(
         [sys.executable, "-m", "bastion.cli.main", *args],
@@ -51,6 +51,7 @@ def run_cli(
         capture_output=True,
         text=True,
         timeout=120,
+        input=stdin,
     )
     if check and result.returncode != 0:
         raise AssertionError(f"bastion {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}")
