@@ -22,6 +22,7 @@ from bastion.oauth.ports import (
     Sessions,
     TokenStore,
 )
+from bastion.oauth.verified_tokens import VerifiedTokens
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +57,8 @@ class Engine:
     limiter: FailureLimiter
     clock: Callable[[], float] = field(default=time.time)
     interactive: InteractivePorts | None = None
+    # Access tokens already verified in this process (signature and parse skipped on a hit).
+    verified: VerifiedTokens = field(default_factory=VerifiedTokens)
 
     @property
     def ports(self) -> InteractivePorts:

@@ -22,21 +22,29 @@ def looks_like_jwt(token: str) -> bool:
 
 
 async def verify_own_access_token(token: str, ctx: IssuerContext, engine: Engine) -> dict[str, Any]:
-    """Claims of a live access token issued by ``ctx``; raises TokenRejected otherwise."""
-    try:
-        claims = verify_jwt(
-            token,
-            ctx.keys.verification_keys,
-            issuer=ctx.url,
-            typ="at+jwt",
-            now=engine.clock(),
-            leeway=0,
-            required_claims=ACCESS_TOKEN_CLAIMS,
-        )
-    except JwtError as exc:
-        raise TokenRejected(exc.reason) from None
-    if not isinstance(claims.get("jti"), str) or not isinstance(claims.get("client_id"), str):
-        raise TokenRejected("malformed")
+    """Claims of a live access token issued by ``ctx``; raises TokenRejected otherwise.
+
+    The signature and claims are checked once per token text and key set (see
+    :mod:`bastion.oauth.verified_tokens`); the expiry and the deny-list on every call.
+    """
+    now = engine.clock()
+    claims = engine.verified.get(token, ctx, now)
+    if claims is None:
+        try:
+            claims = verify_jwt(
+                token,
+                ctx.keys.verification_keys,
+                issuer=ctx.url,
+                typ="at+jwt",
+                now=now,
+                leeway=0,
+                required_claims=ACCESS_TOKEN_CLAIMS,
+            )
+        except JwtError as exc:
+            raise TokenRejected(exc.reason) from None
+        if not isinstance(claims.get("jti"), str) or not isinstance(claims.get("client_id"), str):
+            raise TokenRejected("malformed")
+        engine.verified.put(token, ctx, claims)
     if await engine.tokens.is_jwt_revoked(claims["jti"]):
         raise TokenRejected("revoked")
     return claims
