@@ -15,6 +15,7 @@ from starlette.routing import Mount, Route
 from starlette.types import Scope
 
 from bastion.container import Container
+from bastion.faces._shared.dispatch import IssuerMount, first_segments
 from bastion.faces._shared.errors import oauth_body
 from bastion.faces._shared.http import json_response
 from bastion.faces.oidc.handlers import discovery
@@ -45,7 +46,7 @@ def build_app(container: Container) -> Starlette:
     async def by_slug(scope: Scope) -> IssuerContext | None:
         return await issuers.for_app_slug(str(scope["path_params"].get("app_slug", "")))
 
-    routes = [
+    fixed = [
         *operations.ROUTES,
         Route(
             "/.well-known/oauth-authorization-server/{issuer_path:path}",
@@ -54,7 +55,14 @@ def build_app(container: Container) -> Starlette:
         ),
         *UI_ROUTES,
         Mount("/api/v1/oidc", app=issuer_app(platform, BUILDER)),
-        Mount("/{app_slug}", app=issuer_app(by_slug, STANDARD)),
+    ]
+    apps = issuer_app(by_slug, STANDARD)
+    # The app issuers take every other first path segment: matched first by segment, and by
+    # the ordinary mount last for whatever the shortcut declines.
+    routes = [
+        IssuerMount(apps, reserved=first_segments(fixed)),
+        *fixed,
+        Mount("/{app_slug}", app=apps),
     ]
 
     @asynccontextmanager

@@ -1,4 +1,5 @@
-"""Dispatching a face's route table: one dictionary lookup for fixed paths.
+"""Dispatching a face's route table: one dictionary lookup for fixed paths, and finding the
+issuer mount without trying every other route first.
 
 Starlette's router tries each route's regular expression in turn and wraps every endpoint in
 two more exception layers; on endpoints that answer in tens of microseconds that is a large
@@ -6,6 +7,11 @@ share of the work. A :class:`RouteTable` takes the same ``Route`` list: plain as
 fixed paths are found by path and method in a dictionary and their errors mapped by the face's
 handlers here; any other route (path parameters, mounts, ASGI apps) goes to a Starlette router
 built from the rest, so a face can add such routes to its table unchanged.
+
+At the top level, a request for ``/<app-slug>/...`` would otherwise be matched against every
+hosted-page and operations route's regular expression before it reaches the issuer mount,
+which comes last. :class:`IssuerMount` goes first and takes such a request by its first path
+segment alone, declining the segments other routes own.
 """
 
 from __future__ import annotations
@@ -18,7 +24,7 @@ from starlette.exceptions import HTTPException
 from starlette.middleware.exceptions import ExceptionMiddleware
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import BaseRoute, Route, Router
+from starlette.routing import BaseRoute, Match, Mount, Route, Router
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from bastion.faces._shared.errors import not_found_app
@@ -91,3 +97,49 @@ class RouteTable:
     def endpoints(self) -> dict[str, dict[str, Any]]:
         """The fixed routes, for tests and introspection."""
         return {path: dict(methods) for path, methods in self._fixed.items()}
+
+
+class IssuerMount(Mount):
+    """``Mount("/{app_slug}", app)`` matched by the first path segment, without a regex.
+
+    It declines (``Match.NONE``) any path whose first segment is in ``reserved`` (the literal
+    first segments of the other top-level routes) and any path it cannot split as the mount's
+    own pattern would; put an ordinary ``Mount("/{app_slug}", app)`` last to take those, so
+    every path ends where it ended without this shortcut.
+    """
+
+    def __init__(self, app: ASGIApp, *, reserved: frozenset[str]) -> None:
+        super().__init__("/{app_slug}", app=app)
+        self.reserved = reserved
+
+    def matches(self, scope: Scope) -> tuple[Match, Scope]:
+        if scope["type"] != "http":
+            return Match.NONE, {}
+        path = route_path(scope)
+        slash = path.find("/", 1)
+        if slash < 2 or path[0] != "/" or "\n" in path:
+            return Match.NONE, {}
+        slug = path[1:slash]
+        if slug in self.reserved:
+            return Match.NONE, {}
+        root = scope.get("root_path", "")
+        params = dict(scope.get("path_params", {}))
+        params["app_slug"] = slug
+        return Match.FULL, {
+            "path_params": params,
+            "app_root_path": scope.get("app_root_path", root),
+            "root_path": root + path[:slash],
+            "endpoint": self.app,
+        }
+
+
+def first_segments(routes: Sequence[BaseRoute]) -> frozenset[str]:
+    """The literal first path segments of ``routes`` (for :class:`IssuerMount`)."""
+    found = set()
+    for route in routes:
+        path = str(getattr(route, "path", ""))
+        segment = path.lstrip("/").split("/", 1)[0]
+        if not segment or "{" in segment:
+            raise ValueError(f"route {path!r} has no literal first segment")
+        found.add(segment)
+    return frozenset(found)
