@@ -1,28 +1,34 @@
 """Opaque tokens and the JWT deny-list: the engine's :class:`~bastion.oauth.ports.TokenStore`.
 
 Lookups are by keyed hash (a unique index), which is unguessable; the engine then checks that
-the record belongs to the caller's issuer and app.
+the record belongs to the caller's issuer and app. The deny-list is read by its primary key on
+every check and written by group commit: revocations that arrive together share one
+transaction, and each returns only once its row is committed, so every node's next check sees
+it.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any, cast
 
-from sqlalchemy import delete, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Table, delete, select, update
 
 from bastion.domain.ids import new_id
 from bastion.oauth.models import OpaqueTokenRecord
 from bastion.store.db import Database
+from bastion.store.group_commit import GroupCommit
 from bastion.store.schema import OpaqueToken, RevokedJwt
 from bastion.store.types import utcnow
 
+DENY_LIST = cast(Table, RevokedJwt.__table__)
 IS_REVOKED = "SELECT 1 FROM revoked_jwts WHERE jti = :jti"
 
 
 class SqlTokenStore:
     def __init__(self, db: Database) -> None:
         self.db = db
+        self._revocations = GroupCommit(self._deny)
 
     async def save_opaque(self, digest: bytes, record: OpaqueTokenRecord) -> None:
         async with self.db.write() as session:
@@ -73,16 +79,20 @@ class SqlTokenStore:
     async def revoke_jwt(
         self, jti: str, *, issuer_id: str, tenant: str | None, expires_at: datetime
     ) -> None:
-        try:
-            async with self.db.write() as session:
-                if await session.get(RevokedJwt, jti) is None:
-                    session.add(
-                        RevokedJwt(
-                            jti=jti, issuer_id=issuer_id, workspace_id=tenant, expires_at=expires_at
-                        )
-                    )
-        except IntegrityError:
-            return  # revoked concurrently: the outcome is the same
+        """Deny-list a JWT; returns once committed, so every node's next check sees it.
+        Concurrent revocations share one transaction (see ``group_commit``)."""
+        row = {
+            "jti": jti,
+            "issuer_id": issuer_id,
+            "workspace_id": tenant,
+            "expires_at": expires_at,
+            "revoked_at": utcnow(),
+        }
+        await self._revocations.write(row)
+
+    async def _deny(self, rows: list[dict[str, Any]]) -> None:
+        # A jti already listed (revoked twice at once) is left as it is.
+        await self.db.insert_new(DENY_LIST, rows)
 
     async def is_jwt_revoked(self, jti: str) -> bool:
         """An indexed read on every check, so a revocation on any node counts at once."""

@@ -1,0 +1,74 @@
+"""Group commit: rows written together by whoever is waiting, each caller released only once
+its own row is committed, failures shared by the batch that failed."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import pytest
+
+from bastion.store.group_commit import GroupCommit
+
+
+class Recorder:
+    def __init__(self, fail_on: int | None = None) -> None:
+        self.batches: list[list[int]] = []
+        self.committed: set[int] = set()
+        self.fail_on = fail_on
+
+    async def flush(self, rows: list[dict[str, Any]]) -> None:
+        numbers = [row["n"] for row in rows]
+        self.batches.append(numbers)
+        await asyncio.sleep(0.01)  # the transaction takes a while: others queue up meanwhile
+        if self.fail_on in numbers:
+            raise RuntimeError("disk full")
+        self.committed.update(numbers)
+
+
+async def test_concurrent_rows_share_transactions_and_wait_for_their_commit() -> None:
+    recorder = Recorder()
+    group = GroupCommit(recorder.flush)
+
+    async def write(n: int) -> int:
+        await group.write({"n": n})
+        assert n in recorder.committed  # released only after its own row was committed
+        return n
+
+    assert await asyncio.gather(*(write(n) for n in range(50))) == list(range(50))
+    assert recorder.batches == [list(range(50))]  # all were waiting: one transaction
+    # Rows that arrive while a flush runs go together into the next one.
+    first = asyncio.create_task(write(50))
+    await asyncio.sleep(0)
+    await asyncio.gather(first, *(write(n) for n in range(51, 60)))
+    assert recorder.batches[1:] == [[50], list(range(51, 60))]
+
+
+async def test_a_lone_row_is_written_at_once() -> None:
+    recorder = Recorder()
+    group = GroupCommit(recorder.flush)
+    await group.write({"n": 1})
+    await group.write({"n": 2})
+    assert recorder.batches == [[1], [2]]
+
+
+async def test_batches_are_bounded() -> None:
+    recorder = Recorder()
+    group = GroupCommit(recorder.flush, max_batch=4)
+    await asyncio.gather(*(group.write({"n": n}) for n in range(10)))
+    assert max(len(b) for b in recorder.batches) <= 4
+    assert len(recorder.committed) == 10
+
+
+async def test_a_failed_flush_fails_its_batch_only() -> None:
+    recorder = Recorder(fail_on=3)
+    group = GroupCommit(recorder.flush)
+    first = asyncio.create_task(group.write({"n": 0}))
+    await asyncio.sleep(0)  # 0 is being flushed; 1-3 queue behind it and share a batch
+    rest = [asyncio.create_task(group.write({"n": n})) for n in (1, 2, 3)]
+    await first
+    for task in rest:
+        with pytest.raises(RuntimeError, match="disk full"):
+            await task
+    await group.write({"n": 4})  # the next batch is written as usual
+    assert recorder.committed == {0, 4}
