@@ -25,6 +25,7 @@ from bastion.faces.operations import routes as operations
 from bastion.oauth.models import IssuerContext
 from bastion.ops.access_log import ACCESS_LOG
 from bastion.ops.logging import configure_logging
+from bastion.ops.memory import return_large_blocks
 from bastion.ops.middleware import RequestContext
 from bastion.settings import Settings
 from bastion.ui.routes import ROUTES as UI_ROUTES
@@ -88,4 +89,5 @@ def create_app() -> Starlette:
     """Uvicorn factory: settings from the environment, one container per worker process."""
     settings = Settings.from_env()
     configure_logging(settings.log_level, settings.log_format.value)
+    return_large_blocks()  # argon2id's working memory goes back to the system after each hash
     return build_app(Container.build(settings))

@@ -122,7 +122,8 @@ class Container:
                 time_cost=settings.argon2_time_cost,
                 memory_kib=settings.argon2_memory_kib,
                 parallelism=settings.argon2_parallelism,
-            )
+            ),
+            max_threads=settings.argon2_threads,
         )
         outbox = OutboxTransport(db, master.sealer("outbox"))
         smtp = settings.smtp_url.get_secret_value() if settings.smtp_url else None

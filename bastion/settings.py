@@ -128,6 +128,13 @@ class Settings(BaseModel):
     argon2_parallelism: int = Field(
         1, ge=1, le=16, description="Argon2id lanes (OWASP minimum 1)."
     )
+    argon2_threads: int = Field(
+        2,
+        ge=1,
+        le=64,
+        description="Password hashes computed at once per worker process (each on its own "
+        "thread, holding argon2_memory_kib while it runs); more wait their turn.",
+    )
     password_min_length: int = Field(
         10,
         ge=8,
