@@ -6,6 +6,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import cast
+
+from sqlalchemy import Table
 
 from bastion.crypto.secrets import KeyedHasher, new_opaque_token
 from bastion.domain.credentials import PREFIXES, CredentialKind
@@ -44,6 +47,9 @@ def _info(row: Session) -> SessionInfo:
         amr=tuple(row.amr),
         expires_at=row.expires_at,
     )
+
+
+SESSIONS = cast(Table, Session.__table__)
 
 
 def _live(row: Session | None, now: datetime) -> bool:
@@ -106,18 +112,20 @@ class SessionService:
         return _info(row)
 
     async def live_session(self, session_id: str) -> LiveSession | None:
-        """The engine's :class:`~bastion.oauth.ports.Sessions`."""
-        async with self.db.read() as session:
-            row = await session.get(Session, session_id)
-        if row is None or not _live(row, utcnow()) or row.end_user_id is None:
+        """The engine's :class:`~bastion.oauth.ports.Sessions` (a read by primary key on every
+        refresh, so no ORM session)."""
+        row = await self.db.fetch_row(SESSIONS, "id", session_id)
+        if row is None or row["revoked_at"] is not None or row["end_user_id"] is None:
+            return None
+        if row["expires_at"] <= utcnow():
             return None
         return LiveSession(
-            id=row.id,
-            subject=row.end_user_id,
-            realm=row.app_id or "",
-            auth_time=row.auth_time,
-            amr=tuple(row.amr),
-            expires_at=row.expires_at,
+            id=row["id"],
+            subject=row["end_user_id"],
+            realm=row["app_id"] or "",
+            auth_time=row["auth_time"],
+            amr=tuple(row["amr"]),
+            expires_at=row["expires_at"],
         )
 
     async def end(self, info: SessionInfo) -> None:

@@ -12,13 +12,14 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Table, text
+from sqlalchemy import Executable, Select, Table, bindparam, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -58,6 +59,7 @@ class Database:
         self._direct = DirectSqlite(path) if path is not None else None
         self._statements: dict[str, Any] = {}
         self._gate = asyncio.Lock() if self.is_sqlite else None
+        self._lookups: dict[tuple[str, str], _Lookup] = {}
 
     async def point_read(self, sql: str, params: Mapping[str, Any]) -> tuple[Any, ...] | None:
         """The first row of a lookup by an indexed key (``:name`` parameters), or None."""
@@ -72,6 +74,31 @@ class Database:
         async with self.engine.connect() as conn:
             found = (await conn.execute(statement, dict(params))).first()
         return tuple(found) if found is not None else None
+
+    async def fetch_row(self, table: Table, key: str, value: Any) -> dict[str, Any] | None:
+        """The row of ``table`` whose unique column ``key`` equals ``value``, as a dict of
+        column values typed as the ORM types them; None when there is none. On SQLite it is
+        read like :meth:`point_read` (no session, no ORM)."""
+        lookup = self._lookups.get((table.name, key))
+        if lookup is None:
+            lookup = self._lookups[(table.name, key)] = _Lookup.build(table, key, self.engine)
+        if self._direct is not None:
+            try:
+                raw = self._direct.read_one(lookup.sql, (value,))
+            except sqlite3.OperationalError:
+                raw = None  # busy or recovering: the ordinary path below
+            else:
+                return lookup.typed(raw) if raw is not None else None
+        async with self.engine.connect() as conn:
+            found = (await conn.execute(lookup.statement, {"key": value})).mappings().first()
+        return dict(found) if found is not None else None
+
+    async def execute(self, statement: Executable) -> int:
+        """One Core statement (an UPDATE, an INSERT) in a write transaction of its own, without
+        the ORM; returns the number of rows it changed."""
+        async with self._turn(), self._writer.begin() as conn:
+            result = await conn.execute(statement)
+        return int(getattr(result, "rowcount", 0))
 
     @asynccontextmanager
     async def _turn(self) -> AsyncIterator[None]:
@@ -117,6 +144,33 @@ class Database:
         if self._direct is not None:
             self._direct.close()
         await self.engine.dispose()
+
+
+@dataclass(frozen=True, slots=True)
+class _Lookup:
+    """``SELECT * FROM table WHERE key = ?`` compiled for the engine's dialect, and for SQLite
+    the column types' own conversions of raw values (as the ORM applies them)."""
+
+    statement: Select[Any]
+    sql: str
+    columns: tuple[str, ...]
+    processors: tuple[Callable[[Any], Any] | None, ...]
+
+    @classmethod
+    def build(cls, table: Table, key: str, engine: AsyncEngine) -> _Lookup:
+        dialect = engine.dialect
+        statement = select(table).where(table.c[key] == bindparam("key"))
+        columns = tuple(c.name for c in table.columns)
+        processors = tuple(
+            c.type.dialect_impl(dialect).result_processor(dialect, None) for c in table.columns
+        )
+        return cls(statement, str(statement.compile(dialect=dialect)), columns, processors)
+
+    def typed(self, raw: Sequence[Any]) -> dict[str, Any]:
+        return {
+            name: (p(value) if p is not None else value)
+            for name, p, value in zip(self.columns, self.processors, raw, strict=True)
+        }
 
 
 def _sqlite_file(url: str) -> str | None:

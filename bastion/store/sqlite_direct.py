@@ -11,7 +11,7 @@ seeing every committed write at once.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 READ_BUSY_TIMEOUT_MS = 50
@@ -22,7 +22,9 @@ class DirectSqlite:
         self.path = path
         self._reader: sqlite3.Connection | None = None
 
-    def read_one(self, sql: str, params: Mapping[str, Any]) -> tuple[Any, ...] | None:
+    def read_one(
+        self, sql: str, params: Mapping[str, Any] | Sequence[Any]
+    ) -> tuple[Any, ...] | None:
         """The first row, read inline; raises ``sqlite3.OperationalError`` when busy."""
         if self._reader is None:
             self._reader = sqlite3.connect(

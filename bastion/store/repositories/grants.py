@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import CursorResult, delete, select, update
+from sqlalchemy import CursorResult, Table, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -48,6 +48,9 @@ async def deny_jtis(
             session.add(
                 RevokedJwt(jti=jti, issuer_id=issuer_id, workspace_id=tenant, expires_at=expires_at)
             )
+
+
+REFRESH = cast(Table, RefreshToken.__table__)
 
 
 class SqlGrantStore:
@@ -134,58 +137,55 @@ class SqlGrantStore:
     # --- refresh tokens (RFC 6749 §6) --------------------------------------------------
 
     async def save_refresh(self, digest: bytes, record: RefreshTokenRecord) -> None:
-        async with self.db.write() as session:
-            session.add(
-                RefreshToken(
-                    id=record.id,
-                    digest=digest,
-                    workspace_id=record.tenant,
-                    app_id=record.realm,
-                    issuer_id=record.issuer_id,
-                    session_id=record.session_id,
-                    family_id=record.family_id,
-                    grant_id=record.grant_id,
-                    parent_id=record.parent_id,
-                    client_id=record.client_id,
-                    subject=record.subject,
-                    scope=record.scope,
-                    audiences=[],
-                    access_jti=record.access_jti,
-                    expires_at=record.expires_at,
-                )
+        await self.db.execute(
+            insert(REFRESH).values(
+                id=record.id,
+                digest=digest,
+                workspace_id=record.tenant,
+                app_id=record.realm,
+                issuer_id=record.issuer_id,
+                session_id=record.session_id,
+                family_id=record.family_id,
+                grant_id=record.grant_id,
+                parent_id=record.parent_id,
+                client_id=record.client_id,
+                subject=record.subject,
+                scope=record.scope,
+                audiences=[],
+                access_jti=record.access_jti,
+                expires_at=record.expires_at,
             )
+        )
 
     async def find_refresh(self, digest: bytes) -> RefreshTokenRecord | None:
-        async with self.db.read() as session:
-            row = await session.scalar(select(RefreshToken).where(RefreshToken.digest == digest))
+        row = await self.db.fetch_row(REFRESH, "digest", digest)
         if row is None:
             return None
         return RefreshTokenRecord(
-            id=row.id,
-            issuer_id=row.issuer_id,
-            realm=row.app_id,
-            tenant=row.workspace_id,
-            client_id=row.client_id,
-            subject=row.subject,
-            scope=row.scope,
-            session_id=row.session_id,
-            family_id=row.family_id,
-            grant_id=row.grant_id,
-            expires_at=row.expires_at,
-            rotated_at=row.rotated_at,
-            revoked=row.revoked_at is not None,
-            parent_id=row.parent_id,
-            access_jti=row.access_jti,
+            id=row["id"],
+            issuer_id=row["issuer_id"],
+            realm=row["app_id"],
+            tenant=row["workspace_id"],
+            client_id=row["client_id"],
+            subject=row["subject"],
+            scope=row["scope"],
+            session_id=row["session_id"],
+            family_id=row["family_id"],
+            grant_id=row["grant_id"],
+            expires_at=row["expires_at"],
+            rotated_at=row["rotated_at"],
+            revoked=row["revoked_at"] is not None,
+            parent_id=row["parent_id"],
+            access_jti=row["access_jti"],
         )
 
     async def rotate_refresh(self, token_id: str, now: datetime) -> bool:
-        async with self.db.write() as session:
-            result = await session.execute(
-                update(RefreshToken)
-                .where(RefreshToken.id == token_id, RefreshToken.rotated_at.is_(None))
-                .values(rotated_at=now)
-            )
-        return changed_rows(result) == 1
+        changed = await self.db.execute(
+            update(REFRESH)
+            .where(REFRESH.c.id == token_id, REFRESH.c.rotated_at.is_(None))
+            .values(rotated_at=now)
+        )
+        return changed == 1
 
     async def revoke_family(self, family_id: str) -> None:
         async with self.db.write() as session:
