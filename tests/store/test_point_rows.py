@@ -3,35 +3,15 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import cast
 
-import pytest
 from sqlalchemy import Table, select, update
 
 from bastion.container import Container
-from bastion.settings import Settings
-from bastion.store import migrate
 from bastion.store.schema import EndUser, Session
-from tests.support.live import TEST_MASTER_KEY
 
 SESSIONS = cast(Table, Session.__table__)
-
-
-@pytest.fixture
-async def container(
-    new_database_url: Callable[[], str], tmp_path: Path
-) -> AsyncIterator[Container]:
-    settings = Settings.model_validate(
-        {"database_url": new_database_url(), "data_dir": tmp_path, "master_key": TEST_MASTER_KEY}
-    )
-    await migrate.upgrade_async(settings.effective_database_url)
-    built = Container.build(settings, pool_size=2)
-    await built.bootstrap()
-    yield built
-    await built.close()
 
 
 async def test_fetch_row_reads_what_the_orm_wrote(container: Container) -> None:

@@ -5,33 +5,14 @@ is readable by the indexed check (and by the ORM) once revoke_jwt returns."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
+from typing import Any
 
-import pytest
 from sqlalchemy import func, select
 
 from bastion.container import Container
-from bastion.settings import Settings
-from bastion.store import migrate
 from bastion.store.repositories.tokens import DENY_LIST
 from bastion.store.schema import Issuer, RevokedJwt
-from tests.support.live import TEST_MASTER_KEY
-
-
-@pytest.fixture
-async def container(
-    new_database_url: Callable[[], str], tmp_path: Path
-) -> AsyncIterator[Container]:
-    settings = Settings.model_validate(
-        {"database_url": new_database_url(), "data_dir": tmp_path, "master_key": TEST_MASTER_KEY}
-    )
-    await migrate.upgrade_async(settings.effective_database_url)
-    built = Container.build(settings, pool_size=2)
-    await built.bootstrap()
-    yield built
-    await built.close()
 
 
 async def platform_issuer_id(container: Container) -> str:
@@ -65,7 +46,7 @@ async def test_concurrent_revocations_are_all_committed_and_seen(container: Cont
 async def test_insert_new_keeps_existing_rows(container: Container) -> None:
     issuer_id = await platform_issuer_id(container)
     now = datetime.now(UTC)
-    row = {
+    row: dict[str, Any] = {
         "jti": "same",
         "issuer_id": issuer_id,
         "workspace_id": None,
