@@ -10,10 +10,14 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import re
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -36,6 +40,7 @@ from bastion_sdk import (
 
 DEVICE_GRANT = b"grant_type=urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Adevice_code"
 SCOPE = "openid offline_access"
+EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "device_flow.py"
 
 
 class Polls:
@@ -235,3 +240,26 @@ async def test_expiry(short_lived: PublicClient, flavor: str) -> None:
         await resolve(client.poll_device_token(late))
     assert isinstance(caught.value, DeviceFlowExpired) and polls.answers[-1] == "expired_token"
     await close(client)
+
+
+def test_the_device_flow_example(bastion: Any, public_client: PublicClient) -> None:
+    """examples/device_flow.py, run as a user would, approved on the device page."""
+    args = ["--issuer", public_client.issuer, "--client-id", public_client.client_id]
+    example = subprocess.Popen(
+        [sys.executable, str(EXAMPLE), *args, "--audience", "demo"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        assert example.stdout is not None
+        prompt = example.stdout.readline()
+        found = re.fullmatch(r"Go to (\S+) and enter (\S+)\n", prompt)
+        assert found, prompt
+        Person(bastion).approve_device(found.group(1), found.group(2))
+        output, _ = example.communicate(timeout=30)
+    finally:
+        example.kill()
+    assert example.returncode == 0, output
+    assert "Signed in; scopes: offline_access openid" in output
+    assert "Verified: subject " in output
