@@ -125,9 +125,7 @@ class Settings(BaseModel):
     argon2_time_cost: int = Field(
         2, ge=2, le=20, description="Argon2id iterations (OWASP minimum 2)."
     )
-    argon2_parallelism: int = Field(
-        1, ge=1, le=16, description="Argon2id lanes (OWASP minimum 1)."
-    )
+    argon2_parallelism: int = Field(1, ge=1, le=16, description="Argon2id lanes (OWASP minimum 1).")
     password_min_length: int = Field(
         10,
         ge=8,
