@@ -262,7 +262,8 @@ class Settings(BaseModel):
         if self.public_url == "":
             host = "127.0.0.1" if self.host in ("0.0.0.0", "::", "") else self.host  # noqa: S104
             host = f"[{host}]" if ":" in host else host
-            object.__setattr__(self, "public_url", f"http://{host}:{self.port}")
+            origin = self._check_public_url(f"http://{host}:{self.port}")
+            object.__setattr__(self, "public_url", origin)
         return self
 
     @property
