@@ -169,11 +169,6 @@ async def test_revoked_access_token_is_replaced_once_through_httpx(
     await close(client)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="server bug: {issuer}/token/revocation looks only at JWTs and opaque_tokens, never "
-    "at refresh_tokens, so a revoked refresh token still works (RFC 7009 §2.1: MUST support)",
-)
 async def test_revoking_a_refresh_token(
     bastion: Any, public_client: PublicClient, flavor: str
 ) -> None:
