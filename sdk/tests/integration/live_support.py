@@ -18,6 +18,15 @@ from typing import Any
 import httpx
 import pytest
 
+from bastion_sdk import (
+    AccessTokenClaims,
+    AsyncClient,
+    AsyncTokenVerifier,
+    Client,
+    Token,
+    TokenVerifier,
+)
+
 
 @dataclass
 class App:
@@ -191,3 +200,26 @@ class PublicClient:
 def public_client(bastion: Any) -> PublicClient:
     boot = bastion.bootstrap
     return PublicClient(bastion.issuer, str(boot["public_client_id"]), str(boot["redirect_uri"]))
+
+
+def public_oauth(app: PublicClient, flavor: str, **http: Any) -> Client | AsyncClient:
+    """The SDK client twin of `flavor` for the public client; `http` configures its
+    own httpx client (event hooks, for instance)."""
+    if flavor == "sync":
+        return Client(app.issuer, client_id=app.client_id, http_client=httpx.Client(**http))
+    return AsyncClient(app.issuer, client_id=app.client_id, http_client=httpx.AsyncClient(**http))
+
+
+async def verify_user_token(app: PublicClient, flavor: str, token: Token) -> AccessTokenClaims:
+    """A signed-in user's access token, checked by the SDK's verifier twin of `flavor`
+    (the demo app's audience is `demo`)."""
+    verifier: TokenVerifier | AsyncTokenVerifier
+    if flavor == "sync":
+        verifier = TokenVerifier(app.issuer, audience="demo")
+    else:
+        verifier = AsyncTokenVerifier(app.issuer, audience="demo")
+    claims = verifier.verify(token.access_token)
+    if not isinstance(claims, AccessTokenClaims):
+        claims = await claims
+    assert claims.client_id == app.client_id and claims.subject
+    return claims

@@ -17,43 +17,22 @@ from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
-from live_support import Counter, Person, PublicClient
+from live_support import Counter, Person, PublicClient, public_oauth, verify_user_token
 from twins import close, resolve
 
 from bastion_sdk import (
-    AccessTokenClaims,
     AsyncClient,
-    AsyncTokenVerifier,
     AuthorizationRequest,
     Client,
     InvalidGrant,
     ProtocolError,
     RefreshToken,
     Token,
-    TokenVerifier,
     generate_code_verifier,
 )
 
 SCOPE = "openid profile email offline_access"
 N = 20
-
-
-def public(app: PublicClient, flavor: str, **http: Any) -> Client | AsyncClient:
-    if flavor == "sync":
-        return Client(app.issuer, client_id=app.client_id, http_client=httpx.Client(**http))
-    return AsyncClient(app.issuer, client_id=app.client_id, http_client=httpx.AsyncClient(**http))
-
-
-async def verify(app: PublicClient, flavor: str, token: Token) -> AccessTokenClaims:
-    """The access token, checked by the SDK's verifier (the demo app's audience is `demo`)."""
-    verifier: TokenVerifier | AsyncTokenVerifier
-    if flavor == "sync":
-        verifier = TokenVerifier(app.issuer, audience="demo")
-    else:
-        verifier = AsyncTokenVerifier(app.issuer, audience="demo")
-    claims: AccessTokenClaims = await resolve(verifier.verify(token.access_token))
-    assert claims.client_id == app.client_id and claims.subject
-    return claims
 
 
 async def authorized(
@@ -88,7 +67,7 @@ async def code_flow(bastion: Any, app: PublicClient, client: Client | AsyncClien
 
 
 async def test_code_flow_with_pkce(bastion: Any, public_client: PublicClient, flavor: str) -> None:
-    client = public(public_client, flavor)
+    client = public_oauth(public_client, flavor)
     request, redirect = await authorized(bastion, public_client, client)
     sent = parse_qs(urlsplit(request.url).query)
     assert request.url.startswith(f"{public_client.issuer}/auth?")
@@ -109,7 +88,7 @@ async def test_code_flow_with_pkce(bastion: Any, public_client: PublicClient, fl
     code = client.parse_authorization_response(redirect, state=request.state)
     token = await redeem(public_client, client, request, code)
     assert token.scopes == set(SCOPE.split()) and token.id_token and token.refresh_token
-    claims = await verify(public_client, flavor, token)
+    claims = await verify_user_token(public_client, flavor, token)
     assert claims.scopes == set(SCOPE.split())
     with pytest.raises(InvalidGrant):  # a code is redeemed once
         await redeem(public_client, client, request, code)
@@ -121,7 +100,7 @@ async def test_token_source_follows_refresh_rotation(
 ) -> None:
     """The source keeps each rotated refresh token; the first one is refused afterwards,
     and presenting it revokes the family, so the source's next refresh fails too."""
-    client = public(public_client, flavor)
+    client = public_oauth(public_client, flavor)
     first = await code_flow(bastion, public_client, client)
     assert first.refresh_token is not None
     grant = RefreshToken(first.refresh_token)
@@ -133,7 +112,7 @@ async def test_token_source_follows_refresh_rotation(
     third = await resolve(source.token(rejected=second.access_token))  # uses the kept one
     assert grant.refresh_token not in (first.refresh_token, kept)
     for token in (second, third):
-        await verify(public_client, flavor, token)
+        await verify_user_token(public_client, flavor, token)
     with pytest.raises(InvalidGrant):
         await resolve(client.refresh(first.refresh_token))
     with pytest.raises(InvalidGrant):  # the whole family went with it
@@ -149,7 +128,7 @@ async def test_revoked_access_token_is_replaced_once_through_httpx(
     replays them all."""
     counted = Counter()
     hook = counted.sync_hook if flavor == "sync" else counted.async_hook
-    client = public(public_client, flavor, event_hooks={"request": [hook]})
+    client = public_oauth(public_client, flavor, event_hooks={"request": [hook]})
     first = await code_flow(bastion, public_client, client)
     assert first.refresh_token is not None
     await resolve(client.revoke(first.access_token, token_type_hint="access_token"))
@@ -172,7 +151,7 @@ async def test_revoked_access_token_is_replaced_once_through_httpx(
 async def test_revoking_a_refresh_token(
     bastion: Any, public_client: PublicClient, flavor: str
 ) -> None:
-    client = public(public_client, flavor)
+    client = public_oauth(public_client, flavor)
     token = await code_flow(bastion, public_client, client)
     assert token.refresh_token is not None
     await resolve(client.revoke(token.refresh_token, token_type_hint="refresh_token"))

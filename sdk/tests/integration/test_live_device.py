@@ -22,20 +22,18 @@ from typing import Any
 
 import httpx
 import pytest
-from live_support import Person, PublicClient
+from live_support import Person, PublicClient, public_oauth, verify_user_token
 from twins import close, resolve
 
 from bastion_sdk import (
     AccessDenied,
     AsyncClient,
-    AsyncTokenVerifier,
     Client,
     DeviceAuthorization,
     DeviceFlowCancelled,
     DeviceFlowExpired,
     ExpiredToken,
     Token,
-    TokenVerifier,
 )
 
 DEVICE_GRANT = b"grant_type=urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Adevice_code"
@@ -96,14 +94,7 @@ class Polls:
 
 
 def device_client(app: PublicClient, flavor: str, polls: Polls) -> Client | AsyncClient:
-    hooks = polls.hooks(flavor)
-    if flavor == "sync":
-        return Client(
-            app.issuer, client_id=app.client_id, http_client=httpx.Client(event_hooks=hooks)
-        )
-    return AsyncClient(
-        app.issuer, client_id=app.client_id, http_client=httpx.AsyncClient(event_hooks=hooks)
-    )
+    return public_oauth(app, flavor, event_hooks=polls.hooks(flavor))
 
 
 async def poll_while(
@@ -122,11 +113,7 @@ async def poll_while(
 
 async def check_tokens(app: PublicClient, flavor: str, token: Token) -> None:
     assert token.scopes == set(SCOPE.split()) and token.refresh_token and token.id_token
-    verifier = (TokenVerifier if flavor == "sync" else AsyncTokenVerifier)(
-        app.issuer, audience="demo"
-    )
-    claims = await resolve(verifier.verify(token.access_token))
-    assert claims.client_id == app.client_id and claims.subject
+    await verify_user_token(app, flavor, token)
 
 
 def approve(bastion: Any, authz: DeviceAuthorization, decision: str = "allow") -> str:
