@@ -98,11 +98,16 @@ def ensure_system_packages() -> None:
 
 def serve() -> None:
     setup()
+    args = sys.argv[2:]
+    env = dict(os.environ)
+    for flag in ("--host", "--port"):
+        if flag in args[:-1]:  # bootstrap must print the URLs the server will answer on
+            env["BASTION_" + flag[2:].upper()] = args[args.index(flag) + 1]
     bastion = str(BIN / "bastion")
-    run(bastion, "migrate")
-    run(bastion, "bootstrap")
-    say("serving on http://127.0.0.1:8080 (Ctrl+C to stop)")
-    os.execv(bastion, [bastion, "serve", *sys.argv[2:]])
+    run(bastion, "migrate", env=env)
+    run(bastion, "bootstrap", env=env)
+    say("serving (Ctrl+C to stop)")
+    os.execve(bastion, [bastion, "serve", *args], env)
 
 
 def test() -> None:

@@ -16,7 +16,15 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 ENV_PREFIX = "BASTION_"
 SECRET_FIELDS = frozenset({"master_key", "smtp_url"})
@@ -60,9 +68,10 @@ class Settings(BaseModel):
         "Use postgresql://user:pass@host/db (the asyncpg driver is selected for you).",
     )
     public_url: str = Field(
-        "http://127.0.0.1:8080",
+        "",
         description="The origin clients reach Bastion at; issuer URLs are built from it "
-        "(<public_url>/<app-slug>, <public_url>/api/v1/oidc).",
+        "(<public_url>/<app-slug>, <public_url>/api/v1/oidc). Default: http://<host>:<port> "
+        "(127.0.0.1 when listening on every interface). Set it behind a proxy or TLS.",
     )
     master_key: SecretStr | None = Field(
         None,
@@ -125,9 +134,7 @@ class Settings(BaseModel):
     argon2_time_cost: int = Field(
         2, ge=2, le=20, description="Argon2id iterations (OWASP minimum 2)."
     )
-    argon2_parallelism: int = Field(
-        1, ge=1, le=16, description="Argon2id lanes (OWASP minimum 1)."
-    )
+    argon2_parallelism: int = Field(1, ge=1, le=16, description="Argon2id lanes (OWASP minimum 1).")
     argon2_threads: int = Field(
         2,
         ge=1,
@@ -208,6 +215,8 @@ class Settings(BaseModel):
     @field_validator("public_url")
     @classmethod
     def _check_public_url(cls, value: str) -> str:
+        if value == "":
+            return value
         parts = urlsplit(value.strip())
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise ValueError("must be an absolute http(s) URL such as https://id.example.com")
@@ -254,6 +263,15 @@ class Settings(BaseModel):
         if value not in ("debug", "info", "warning", "error"):
             raise ValueError("must be one of debug, info, warning, error")
         return value
+
+    @model_validator(mode="after")
+    def _default_public_url(self) -> Settings:
+        if self.public_url == "":
+            host = "127.0.0.1" if self.host in ("0.0.0.0", "::", "") else self.host  # noqa: S104
+            host = f"[{host}]" if ":" in host else host
+            origin = self._check_public_url(f"http://{host}:{self.port}")
+            object.__setattr__(self, "public_url", origin)
+        return self
 
     @property
     def effective_database_url(self) -> str:

@@ -12,6 +12,8 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from bastion.domain.errors import NotFound, RateLimited
+from bastion.faces._shared.http import BodyTooLarge
+from bastion.oauth.errors import InvalidRequest
 from bastion.ui.pages import consent, device, reset, signin, signup
 from bastion.ui.web import CsrfRejected, page
 
@@ -32,6 +34,12 @@ def pages(handler: Handler) -> Handler:
             return error_page(403, EXPIRED_FORM)(request)
         except RateLimited as exc:
             return error_page(429, exc.message, {"retry-after": str(exc.retry_after)})(request)
+        except BodyTooLarge:
+            return error_page(413, "That form was too large to accept.")(request)
+        except InvalidRequest:
+            return error_page(400, "That form could not be read. Reload the page and try again.")(
+                request
+            )
 
     return guarded
 

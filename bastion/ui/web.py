@@ -20,6 +20,7 @@ from bastion.crypto.encoding import b64url_encode
 from bastion.crypto.secrets import constant_time_equals, new_opaque_token
 from bastion.domain.credentials import PREFIXES, CredentialKind
 from bastion.faces._shared.context import container_of
+from bastion.faces._shared.http import read_urlencoded
 
 BROWSER_COOKIE = "bastion_browser"
 BROWSER_MAX_AGE = 30 * 86400
@@ -70,12 +71,20 @@ async def check_form(request: Request, purpose: str) -> dict[str, str]:
     origin = request.headers.get("origin")
     if origin is not None and origin != settings.public_url:
         raise CsrfRejected("cross-origin form post")
-    form = await request.form(max_files=0, max_fields=30)
-    fields = {k: v for k, v in form.items() if isinstance(v, str)}
+    fields = await read_fields(request)
     browser = browser_of(request)
     sent = fields.get("csrf", "")
     if browser is None or not constant_time_equals(sent, csrf_token(request, browser, purpose)):
         raise CsrfRejected("missing or wrong CSRF token")
+    return fields
+
+
+async def read_fields(request: Request) -> dict[str, str]:
+    """A posted page form (first value of each field), within the body size limit."""
+    limit = container_of(request).settings.max_body_bytes
+    fields: dict[str, str] = {}
+    for name, value in await read_urlencoded(request, limit, max_fields=30):
+        fields.setdefault(name, value)
     return fields
 
 

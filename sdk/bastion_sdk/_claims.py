@@ -19,8 +19,9 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable, Iterable, Sequence
+from json.scanner import make_scanner
 from types import MappingProxyType
-from typing import Any, NamedTuple
+from typing import Any
 
 from ._errors import (
     AudienceMismatch,
@@ -42,14 +43,18 @@ DEFAULT_PAYLOAD_CACHE_SIZE = 1024
 _STRINGS = ("sub", "jti", "client_id")
 
 
-_DECODE = json.JSONDecoder().raw_decode
+# `json.loads` minus its Python-level wrappers: the standard library's own scanner (C
+# where available), called directly. It raises StopIteration when no JSON value starts
+# at the index and JSONDecodeError (a ValueError) for malformed JSON. (typeshed types
+# the scanner's context as the scanner itself; any JSONDecoder is the real contract.)
+_SCAN = make_scanner(json.JSONDecoder())  # type: ignore[arg-type]
 
 
 def _json_object(segment: str) -> dict[str, Any]:
     try:
         text = b64url_decode(segment).decode("utf-8")
-        value, end = _DECODE(text)
-    except ValueError:
+        value, end = _SCAN(text, 0)
+    except (ValueError, StopIteration):
         raise InvalidToken("the token's payload is not JSON") from None
     if type(value) is not dict or (end != len(text) and not text[end:].isspace()):
         raise InvalidToken("the token's payload is not a JSON object")
@@ -61,9 +66,9 @@ def _json_object(segment: str) -> dict[str, Any]:
 # written out inline because they run on every request.
 
 
-def _not_number(value: Any) -> bool:
-    kind = type(value)
-    return kind is not int and kind is not float
+_NUMBER = frozenset({int, float})
+_OPTIONAL_NUMBER = _NUMBER | {type(None)}
+_OPTIONAL_STRING = frozenset({str, type(None)})
 
 
 def _strings(value: str | Sequence[str] | None) -> frozenset[str] | None:
@@ -94,13 +99,10 @@ def _read_only(obj: dict[str, Any]) -> MappingProxyType[str, Any]:
     return MappingProxyType(obj)
 
 
-class Checked(NamedTuple):
-    """What a verified payload established on its own (see the module docstring)."""
-
-    claims: AccessTokenClaims
-    exp: float
-    nbf: float | None
-    valid_from: float | None  # the later of nbf and iat
+# What a verified payload established on its own (see the module docstring): the claims,
+# `exp`, and the later of `nbf` and `iat` (None without either). A plain tuple: one is
+# built for every new payload.
+Checked = tuple[AccessTokenClaims, float, float | None]
 
 
 class VerifierCore:
@@ -190,46 +192,48 @@ class VerifierCore:
             signing_input = token[: len(header_segment) + 1 + len(payload)].encode("ascii")
         except UnicodeEncodeError:
             raise InvalidToken("the token contains non-ASCII characters") from None
-        return Parts(header, payload, signing_input, b64url_decode(signature))
+        return header, payload, signing_input, b64url_decode(signature)
 
     # -- signature -------------------------------------------------------------------
 
     @staticmethod
-    def check_signature(parts: Parts, keys: Iterable[VerificationKey]) -> None:
-        verify = ALGORITHMS[parts.header.alg].verify
+    def check_signature(
+        alg: str, signing_input: bytes, signature: bytes, keys: Iterable[VerificationKey]
+    ) -> None:
+        verify = ALGORITHMS[alg].verify
         for key in keys:
-            if verify(key.key, parts.signature, parts.signing_input):
+            if verify(key.key, signature, signing_input):
                 return
         raise InvalidToken("the token's signature does not verify")
 
     # -- claims ----------------------------------------------------------------------
 
-    def claims(self, parts: Parts, required_scopes: Iterable[str] | None) -> AccessTokenClaims:
+    def claims(self, payload: str, required_scopes: Iterable[str] | None) -> AccessTokenClaims:
         """The claims of a token whose signature has verified, after every claim check."""
-        checked = self._payloads.get(parts.payload)
+        checked = self._payloads.get(payload)
         if checked is None:
-            checked = self.check_payload(parts.payload)
+            checked = self.check_payload(payload)
             if self._payload_cache_size:
                 if len(self._payloads) >= self._payload_cache_size:
                     self._payloads.clear()
-                self._payloads[parts.payload] = checked
+                self._payloads[payload] = checked
+        claims, exp, valid_from = checked
         now, leeway = self.clock(), self.leeway
-        if now - leeway >= checked.exp:
+        if now - leeway >= exp:
             raise TokenExpired(
-                f"the token expired {int(now - checked.exp)} s ago; get a new one",
-                expired_at=checked.exp,
+                f"the token expired {int(now - exp)} s ago; get a new one", expired_at=exp
             )
-        if checked.valid_from is not None and checked.valid_from > now + leeway:
-            name = "nbf" if checked.valid_from == checked.nbf else "iat"
+        if valid_from is not None and valid_from > now + leeway:
+            name = "nbf" if valid_from == claims.raw.get("nbf") else "iat"
             raise TokenNotYetValid(
-                f"the token's {name} is {int(checked.valid_from - now)} s in the future; "
+                f"the token's {name} is {int(valid_from - now)} s in the future; "
                 "check the clocks of issuer and verifier",
-                valid_from=checked.valid_from,
+                valid_from=valid_from,
             )
         needed = self.required_scopes if required_scopes is None else frozenset(required_scopes)
-        if needed and not needed <= checked.claims.scopes:
-            raise InsufficientScope(needed, checked.claims.scopes)
-        return checked.claims
+        if needed and not needed <= claims.scopes:
+            raise InsufficientScope(needed, claims.scopes)
+        return claims
 
     def check_payload(self, segment: str) -> Checked:
         """The checks that depend on the payload alone."""
@@ -243,29 +247,31 @@ class VerifierCore:
             raise IssuerMismatch(f"the token was issued by {issuer!r}, not by {self.issuer!r}")
         audience = self.check_audience(get("aud"))
         exp, nbf, iat = payload["exp"], get("nbf"), get("iat")  # exp is always required
-        if _not_number(exp):
-            raise InvalidToken("the token's 'exp' is not a number")
-        for name, moment in (("nbf", nbf), ("iat", iat)):
-            if moment is not None and _not_number(moment):
-                raise InvalidToken(f"the token's {name!r} is not a number")
-        for name in _STRINGS:
-            value = get(name)
-            if value is not None and type(value) is not str:
-                raise InvalidToken(f"the token's {name!r} is not a string")
+        sub, jti, client_id = get("sub"), get("jti"), get("client_id")
+        if (
+            type(exp) not in _NUMBER
+            or type(nbf) not in _OPTIONAL_NUMBER
+            or type(iat) not in _OPTIONAL_NUMBER
+            or type(sub) not in _OPTIONAL_STRING
+            or type(jti) not in _OPTIONAL_STRING
+            or type(client_id) not in _OPTIONAL_STRING
+        ):
+            raise InvalidToken(_wrong_type(payload))
         claims = AccessTokenClaims(
-            issuer=issuer,
-            subject=get("sub"),
-            audience=audience,
-            expires_at=int(exp),
-            issued_at=None if iat is None else int(iat),
-            not_before=None if nbf is None else int(nbf),
-            jwt_id=get("jti"),
-            client_id=get("client_id"),
-            scopes=self.check_scope(get("scope")),
-            raw=_read_only(payload),
+            issuer,
+            sub,
+            audience,
+            int(exp),
+            None if iat is None else int(iat),
+            None if nbf is None else int(nbf),
+            jti,
+            client_id,
+            self.check_scope(get("scope")),
+            _read_only(payload),
         )
-        moments = [m for m in (nbf, iat) if m is not None]
-        return Checked(claims, exp, nbf, max(moments) if moments else None)
+        if nbf is None or iat is None:
+            return claims, exp, iat if nbf is None else nbf
+        return claims, exp, max(nbf, iat)
 
     def check_audience(self, aud: Any) -> tuple[str, ...]:
         if type(aud) is str:
@@ -289,3 +295,14 @@ class VerifierCore:
         if _string_list(scope):
             return frozenset(scope)
         raise InvalidToken("the token's 'scope' is neither a string nor a list of strings")
+
+
+def _wrong_type(payload: dict[str, Any]) -> str:
+    """Which time or string claim has the wrong JSON type (off the hot path)."""
+    if type(payload["exp"]) not in _NUMBER:
+        return "the token's 'exp' is not a number"
+    for name in ("nbf", "iat"):
+        if type(payload.get(name)) not in _OPTIONAL_NUMBER:
+            return f"the token's {name!r} is not a number"
+    name = next(n for n in _STRINGS if type(payload.get(n)) not in _OPTIONAL_STRING)
+    return f"the token's {name!r} is not a string"

@@ -43,7 +43,7 @@ class VerificationKey:
     def accepts(self, alg: str) -> bool:
         """Whether this key may verify a signature made with `alg`."""
         spec = ALGORITHMS.get(alg)
-        if spec is None or spec.kty != self.kty:
+        if spec is None or spec.kty != self.kty or not isinstance(self.key, spec.key_type):
             return False
         if self.alg is not None and self.alg != alg:
             return False

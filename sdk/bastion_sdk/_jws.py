@@ -11,7 +11,7 @@ import binascii
 import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, NamedTuple
+from typing import Any, cast
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
@@ -44,12 +44,15 @@ def b64url_decode(segment: str) -> bytes:
         raise InvalidToken("the token is not three base64url segments") from None
 
 
+# The verify functions trust the key's Python type: `VerificationKey.accepts` checked it
+# against `Algorithm.key_type` when the key was selected for this algorithm (once per kid
+# and alg, memoised by the key set), so the per-token path does not repeat it.
+
+
 def _rsa(pad: padding.AsymmetricPadding, algorithm: hashes.HashAlgorithm) -> Verify:
     def verify(key: PublicKey, signature: bytes, data: bytes) -> bool:
-        if not isinstance(key, rsa.RSAPublicKey):
-            return False
         try:
-            key.verify(signature, data, pad, algorithm)
+            cast(rsa.RSAPublicKey, key).verify(signature, data, pad, algorithm)
         except InvalidSignature:
             return False
         return True
@@ -67,12 +70,12 @@ def _ecdsa(algorithm: hashes.HashAlgorithm, size: int) -> Verify:
 
     def verify(key: PublicKey, signature: bytes, data: bytes) -> bool:
         # JWS carries ECDSA signatures as fixed-size R || S (RFC 7518 §3.4), not DER.
-        if not isinstance(key, ec.EllipticCurvePublicKey) or len(signature) != 2 * size:
+        if len(signature) != 2 * size:
             return False
         r = int.from_bytes(signature[:size], "big")
         s = int.from_bytes(signature[size:], "big")
         try:
-            key.verify(encode_dss_signature(r, s), data, scheme)
+            cast(ec.EllipticCurvePublicKey, key).verify(encode_dss_signature(r, s), data, scheme)
         except InvalidSignature:
             return False
         return True
@@ -81,10 +84,8 @@ def _ecdsa(algorithm: hashes.HashAlgorithm, size: int) -> Verify:
 
 
 def _eddsa(key: PublicKey, signature: bytes, data: bytes) -> bool:
-    if not isinstance(key, ed25519.Ed25519PublicKey | ed448.Ed448PublicKey):
-        return False
     try:
-        key.verify(signature, data)
+        cast(ed25519.Ed25519PublicKey | ed448.Ed448PublicKey, key).verify(signature, data)
     except InvalidSignature:
         return False
     return True
@@ -94,22 +95,25 @@ def _eddsa(key: PublicKey, signature: bytes, data: bytes) -> bool:
 class Algorithm:
     kty: str
     crv: frozenset[str] | None
+    key_type: type | tuple[type, ...]
     verify: Verify = field(repr=False)
 
 
+_RSA, _EC = rsa.RSAPublicKey, ec.EllipticCurvePublicKey
+_OKP = (ed25519.Ed25519PublicKey, ed448.Ed448PublicKey)
 _PKCS1 = padding.PKCS1v15()
 ALGORITHMS: dict[str, Algorithm] = {
-    "RS256": Algorithm("RSA", None, _rsa(_PKCS1, hashes.SHA256())),
-    "RS384": Algorithm("RSA", None, _rsa(_PKCS1, hashes.SHA384())),
-    "RS512": Algorithm("RSA", None, _rsa(_PKCS1, hashes.SHA512())),
-    "PS256": Algorithm("RSA", None, _pss(hashes.SHA256())),
-    "PS384": Algorithm("RSA", None, _pss(hashes.SHA384())),
-    "PS512": Algorithm("RSA", None, _pss(hashes.SHA512())),
-    "ES256": Algorithm("EC", frozenset({"P-256"}), _ecdsa(hashes.SHA256(), 32)),
-    "ES384": Algorithm("EC", frozenset({"P-384"}), _ecdsa(hashes.SHA384(), 48)),
-    "ES512": Algorithm("EC", frozenset({"P-521"}), _ecdsa(hashes.SHA512(), 66)),
-    "EdDSA": Algorithm("OKP", frozenset({"Ed25519", "Ed448"}), _eddsa),
-    "Ed25519": Algorithm("OKP", frozenset({"Ed25519"}), _eddsa),
+    "RS256": Algorithm("RSA", None, _RSA, _rsa(_PKCS1, hashes.SHA256())),
+    "RS384": Algorithm("RSA", None, _RSA, _rsa(_PKCS1, hashes.SHA384())),
+    "RS512": Algorithm("RSA", None, _RSA, _rsa(_PKCS1, hashes.SHA512())),
+    "PS256": Algorithm("RSA", None, _RSA, _pss(hashes.SHA256())),
+    "PS384": Algorithm("RSA", None, _RSA, _pss(hashes.SHA384())),
+    "PS512": Algorithm("RSA", None, _RSA, _pss(hashes.SHA512())),
+    "ES256": Algorithm("EC", frozenset({"P-256"}), _EC, _ecdsa(hashes.SHA256(), 32)),
+    "ES384": Algorithm("EC", frozenset({"P-384"}), _EC, _ecdsa(hashes.SHA384(), 48)),
+    "ES512": Algorithm("EC", frozenset({"P-521"}), _EC, _ecdsa(hashes.SHA512(), 66)),
+    "EdDSA": Algorithm("OKP", frozenset({"Ed25519", "Ed448"}), _OKP, _eddsa),
+    "Ed25519": Algorithm("OKP", frozenset({"Ed25519"}), _OKP, _eddsa),
 }
 DEFAULT_ALGORITHMS = frozenset({"RS256", "ES256", "EdDSA"})
 
@@ -122,11 +126,9 @@ class Header:
     raw: Mapping[str, Any] = field(repr=False)
 
 
-class Parts(NamedTuple):
-    header: Header
-    payload: str
-    signing_input: bytes
-    signature: bytes
+# A split compact JWS: checked header, payload segment, signing input, signature bytes.
+# A plain tuple, unpacked by the caller: this runs for every token.
+Parts = tuple[Header, str, bytes, bytes]
 
 
 def parse_header(segment: str) -> Header:

@@ -78,10 +78,10 @@ class TokenVerifier:
     ) -> AccessTokenClaims:
         """The verified claims of `token`; `required_scopes` overrides the default set."""
         core = self._core
-        parts = core.split(token)
-        header = parts.header
-        core.check_signature(parts, self.jwks.candidates(header.kid, header.alg))
-        return core.claims(parts, required_scopes)
+        header, payload, signing_input, signature = core.split(token)
+        keys = self.jwks.candidates(header.kid, header.alg)
+        core.check_signature(header.alg, signing_input, signature, keys)
+        return core.claims(payload, required_scopes)
 
     def close(self) -> None:
         self.jwks.close()
@@ -135,13 +135,12 @@ class AsyncTokenVerifier:
     ) -> AccessTokenClaims:
         """The verified claims of `token`; `required_scopes` overrides the default set."""
         core = self._core
-        parts = core.split(token)
-        header = parts.header
+        header, payload, signing_input, signature = core.split(token)
         keys = self.jwks.cached_candidates(header.kid, header.alg)
         if not keys:
             keys = await self.jwks.candidates(header.kid, header.alg)
-        core.check_signature(parts, keys)
-        return core.claims(parts, required_scopes)
+        core.check_signature(header.alg, signing_input, signature, keys)
+        return core.claims(payload, required_scopes)
 
     async def aclose(self) -> None:
         await self.jwks.aclose()

@@ -22,6 +22,7 @@ from bastion_sdk import (
     KeyNotFound,
     TokenVerifier,
 )
+from bastion_sdk._jwk import VerificationKey
 
 Verifier = TokenVerifier | AsyncTokenVerifier
 
@@ -255,3 +256,12 @@ async def test_the_async_cache_can_be_used_alone(server: FakeAuthServer) -> None
     cache = AsyncJWKSCache(server.issuer, transport=server.async_transport())
     assert [k.kid for k in (await cache.keys()).keys] == [RSA_KEY.kid]
     await cache.aclose()
+
+
+def test_a_key_is_never_used_with_an_algorithm_of_another_key_type() -> None:
+    """Signature checks trust the key's type, so selection must check it."""
+    ec_public = EC_KEY.private.public_key()
+    mislabelled = VerificationKey("k", "RSA", None, None, ec_public)
+    assert not mislabelled.accepts("RS256")
+    assert VerificationKey("k", "EC", "P-256", None, ec_public).accepts("ES256")
+

@@ -204,7 +204,17 @@ async def test_rfc9068_claims_are_required(verifier: Verifier, claim: str) -> No
 
 
 @pytest.mark.parametrize(
-    ("name", "value"), [("exp", "tomorrow"), ("exp", True), ("sub", 42), ("scope", {"a": 1})]
+    ("name", "value"),
+    [
+        ("exp", "tomorrow"),
+        ("exp", True),
+        ("nbf", "soon"),
+        ("iat", [1]),
+        ("sub", 42),
+        ("jti", 7.5),
+        ("client_id", False),
+        ("scope", {"a": 1}),
+    ],
 )
 async def test_mistyped_claims(verifier: Verifier, name: str, value: Any) -> None:
     with pytest.raises(InvalidToken, match=name):
@@ -235,12 +245,22 @@ async def test_malformed_tokens(verifier: Verifier, token: str) -> None:
         await verify(verifier, token)
 
 
-async def test_payload_that_is_not_an_object(verifier: Verifier) -> None:
+def signed_payload(payload: bytes) -> str:
     header = {"alg": "RS256", "typ": "at+jwt", "kid": RSA_KEY.kid}
-    signing_input = f"{b64json(header)}.{b64json([1, 2])}"
-    token = f"{signing_input}.{b64(sign(RSA_KEY, signing_input.encode()))}"
+    signing_input = f"{b64json(header)}.{b64(payload)}"
+    return f"{signing_input}.{b64(sign(RSA_KEY, signing_input.encode()))}"
+
+
+@pytest.mark.parametrize("payload", [b"[1, 2]", b'"text"', b'{"a": 1} {}', b'{"a": 1} x'])
+async def test_payload_that_is_not_an_object(verifier: Verifier, payload: bytes) -> None:
     with pytest.raises(InvalidToken, match="not a JSON object"):
-        await verify(verifier, token)
+        await verify(verifier, signed_payload(payload))
+
+
+@pytest.mark.parametrize("payload", [b"", b" {}", b"{", b'{"a": }', b"\xff{}"])
+async def test_payload_that_is_not_json(verifier: Verifier, payload: bytes) -> None:
+    with pytest.raises(InvalidToken, match="not JSON"):
+        await verify(verifier, signed_payload(payload))
 
 
 async def test_required_scopes(all_keys_server: FakeAuthServer, flavor: str) -> None:

@@ -216,3 +216,25 @@ def test_failed_client_authentication_is_rate_limited(
     # While locked, even the right secret is refused (the guesser learns nothing).
     locked = post_token(server.issuer, (client_id, secret), grant_type="client_credentials")
     assert locked.status_code == 429
+
+
+def test_hosted_page_forms_have_the_same_body_limit(live_server: LiveServer) -> None:
+    huge = httpx.post(
+        f"{live_server.base_url}/oidc/device",
+        content=b"user_code=" + b"A" * 200_000,
+        headers={"content-type": FORM},
+    )
+    assert huge.status_code == 413
+    assert huge.headers["content-type"].startswith("text/html")
+    garbled = httpx.post(
+        f"{live_server.base_url}/oidc/device",
+        content=b"user_code=%ff%fe",
+        headers={"content-type": FORM},
+    )
+    assert garbled.status_code == 400
+    logout = httpx.post(
+        f"{live_server.issuer}/session/end",
+        content=b"state=" + b"s" * 200_000,
+        headers={"content-type": FORM},
+    )
+    assert logout.status_code == 413

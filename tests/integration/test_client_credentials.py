@@ -247,3 +247,33 @@ def test_a_rotated_secret_stops_working_at_once(live_server: LiveServer) -> None
         time.sleep(0.1)
     assert post_token(live_server.issuer, old, grant_type="client_credentials").status_code == 401
     assert post_token(live_server.issuer, new, grant_type="client_credentials").status_code == 200
+
+
+def test_browser_apps_may_call_the_token_endpoint_cross_origin(live_server: LiveServer) -> None:
+    origin = {"origin": "https://spa.example"}
+    preflight = httpx.options(
+        f"{live_server.issuer}/token",
+        headers={
+            **origin,
+            "access-control-request-method": "POST",
+            "access-control-request-headers": "content-type",
+        },
+    )
+    assert preflight.status_code == 204
+    assert preflight.headers["access-control-allow-origin"] == "*"
+    assert "POST" in preflight.headers["access-control-allow-methods"]
+    assert "access-control-allow-credentials" not in preflight.headers
+    answer = post_token(live_server.issuer, live_server.m2m, grant_type="client_credentials")
+    assert "access-control-allow-origin" not in answer.headers  # no Origin, no CORS headers
+    cross = httpx.post(
+        f"{live_server.issuer}/token",
+        data={"grant_type": "client_credentials"},
+        auth=live_server.m2m,
+        headers=origin,
+    )
+    assert cross.headers["access-control-allow-origin"] == "*"
+    jwks = httpx.get(f"{live_server.issuer}/jwks", headers=origin)
+    assert jwks.headers.get_list("access-control-allow-origin") == ["*"]
+    # Introspection is for servers: no CORS.
+    introspect = httpx.options(f"{live_server.issuer}/token/introspection", headers=origin)
+    assert "access-control-allow-origin" not in introspect.headers

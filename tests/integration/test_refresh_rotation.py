@@ -64,3 +64,35 @@ def test_grace_window_tolerates_a_concurrent_refresh(
     assert a.status_code == b.status_code == 200
     assert a.json()["refresh_token"] != b.json()["refresh_token"]
     assert refresh(server, flow, b.json()["refresh_token"]).status_code == 200
+
+
+def test_revoking_a_refresh_token_ends_its_family(live_server: LiveServer) -> None:
+    flow, first, _ = tokens_for_demo(live_server)
+    second = refresh(live_server, flow, first["refresh_token"]).json()
+    introspect = f"{live_server.issuer}/token/introspection"
+    revoke = f"{live_server.issuer}/token/revocation"
+    # Introspection (by a confidential client of the same app) sees only the live link.
+    live = httpx.post(introspect, data={"token": second["refresh_token"]}, auth=live_server.m2m)
+    assert live.json()["active"] is True
+    assert live.json()["client_id"] == flow.client_id
+    rotated = httpx.post(introspect, data={"token": first["refresh_token"]}, auth=live_server.m2m)
+    assert rotated.json() == {"active": False}
+    # Another client cannot revoke it (RFC 7009 §2.1); the answer is still 200.
+    other = httpx.post(revoke, data={"token": second["refresh_token"]}, auth=live_server.m2m)
+    assert other.status_code == 200
+    assert refresh(live_server, flow, second["refresh_token"]).status_code == 200
+    # Start again, then the public client revokes its own refresh token.
+    flow, tokens, _ = tokens_for_demo(live_server)
+    response = httpx.post(
+        revoke,
+        data={
+            "token": tokens["refresh_token"],
+            "token_type_hint": "refresh_token",
+            "client_id": flow.client_id,
+        },
+    )
+    assert response.status_code == 200
+    assert refresh(live_server, flow, tokens["refresh_token"]).json()["error"] == "invalid_grant"
+    assert userinfo_status(live_server, tokens["access_token"]) == 401
+    gone = httpx.post(introspect, data={"token": tokens["refresh_token"]}, auth=live_server.m2m)
+    assert gone.json() == {"active": False}

@@ -69,3 +69,12 @@ def test_every_problem_is_reported_at_once_and_secrets_are_hidden() -> None:
     describe = Settings.from_env({"BASTION_MASTER_KEY": "s3cret"}).describe()
     assert describe[3][:2] == ("BASTION_MASTER_KEY", "<set>")
     assert "s3cret" not in repr(Settings.from_env({"BASTION_MASTER_KEY": "s3cret"}))
+
+
+def test_public_url_follows_host_and_port_unless_set() -> None:
+    assert Settings.from_env({"BASTION_PORT": "9000"}).public_url == "http://127.0.0.1:9000"
+    everywhere = Settings.from_env({"BASTION_HOST": "0.0.0.0", "BASTION_PORT": "80"})
+    assert everywhere.public_url == "http://127.0.0.1"
+    explicit = Settings.from_env({"BASTION_PORT": "9000", "BASTION_PUBLIC_URL": "https://id.x"})
+    assert explicit.public_url == "https://id.x"
+    assert explicit.platform_issuer == "https://id.x/api/v1/oidc"

@@ -24,7 +24,14 @@ class BodyTooLarge(Exception):
         self.limit = limit
 
 
+BODY_KEY = "bastion.body"
+
+
 async def read_body(request: Request, limit: int) -> bytes:
+    """The request body, refused past ``limit`` bytes; read once, then kept on the scope."""
+    kept: bytes | None = request.scope.get(BODY_KEY)
+    if kept is not None:
+        return kept
     declared = request.headers.get("content-length")
     if declared is not None:
         if not declared.isdigit():
@@ -38,7 +45,9 @@ async def read_body(request: Request, limit: int) -> bytes:
         if size > limit:
             raise BodyTooLarge(limit)
         chunks.append(chunk)
-    return b"".join(chunks)
+    body = b"".join(chunks)
+    request.scope[BODY_KEY] = body
+    return body
 
 
 def media_type(request: Request) -> tuple[str, dict[str, str]]:
@@ -52,8 +61,11 @@ def media_type(request: Request) -> tuple[str, dict[str, str]]:
     return mime.strip().lower(), params
 
 
-async def read_form(request: Request, limit: int) -> Params:
-    """An ``application/x-www-form-urlencoded`` body as :class:`Params` (RFC 6749 §3.2)."""
+async def read_urlencoded(
+    request: Request, limit: int, max_fields: int = MAX_FIELDS
+) -> list[tuple[str, str]]:
+    """The name/value pairs of an ``application/x-www-form-urlencoded`` UTF-8 body, read within
+    ``limit`` bytes (BodyTooLarge) and refused with InvalidRequest when malformed."""
     mime, options = media_type(request)
     if mime != FORM:
         raise InvalidRequest(f"the request body must be {FORM}")
@@ -61,16 +73,20 @@ async def read_form(request: Request, limit: int) -> Params:
         raise InvalidRequest("the request body must be UTF-8")
     body = await read_body(request, limit)
     try:
-        pairs = parse_qsl(
+        return parse_qsl(
             body.decode("utf-8"),
             keep_blank_values=True,
-            max_num_fields=MAX_FIELDS,
+            max_num_fields=max_fields,
             encoding="utf-8",
             errors="strict",
         )
     except (UnicodeDecodeError, ValueError):
         raise InvalidRequest("the request body is not valid form data") from None
-    return Params(pairs)
+
+
+async def read_form(request: Request, limit: int) -> Params:
+    """An OAuth request body as :class:`Params` (RFC 6749 §3.2)."""
+    return Params(await read_urlencoded(request, limit))
 
 
 def json_response(

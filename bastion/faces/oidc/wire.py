@@ -14,3 +14,17 @@ class FaceOptions:
 
 STANDARD = FaceOptions(www_authenticate_on_invalid_client=True)
 BUILDER = FaceOptions(www_authenticate_on_invalid_client=False)
+
+
+# Endpoints a browser app (a public client) calls itself; introspection is for servers only.
+BROWSER_PATHS = frozenset(
+    {
+        "/.well-known/openid-configuration",
+        "/.well-known/oauth-authorization-server",
+        "/jwks",
+        "/token",
+        "/token/revocation",
+        "/me",
+        "/device/auth",
+    }
+)

@@ -48,8 +48,11 @@ async def _introspect_jwt(
 async def _introspect_opaque(
     token: str, ctx: IssuerContext, client: Client, engine: Engine
 ) -> dict[str, Any]:
-    record = await engine.tokens.find_opaque(engine.hasher.digest(token))
+    digest = engine.hasher.digest(token)
+    record = await engine.tokens.find_opaque(digest)
     now = engine.clock()
+    if record is None and engine.interactive is not None:
+        return await _introspect_refresh(digest, ctx, client, engine)
     if (
         record is None
         or record.revoked
@@ -72,4 +75,32 @@ async def _introspect_opaque(
         body["aud"] = list(record.audiences)
     for key, value in record.claims.items():
         body.setdefault(key, value)
+    return body
+
+
+async def _introspect_refresh(
+    digest: bytes, ctx: IssuerContext, client: Client, engine: Engine
+) -> dict[str, Any]:
+    """A refresh token is active until rotated, revoked or expired, or its session ends."""
+    record = await engine.ports.refresh_tokens.find_refresh(digest)
+    if (
+        record is None
+        or record.revoked
+        or record.rotated_at is not None
+        or record.issuer_id != ctx.id
+        or record.realm != client.realm
+        or record.expires_at <= datetime.fromtimestamp(engine.clock(), UTC)
+    ):
+        return INACTIVE
+    if record.session_id and await engine.ports.sessions.live_session(record.session_id) is None:
+        return INACTIVE
+    body: dict[str, Any] = {
+        "active": True,
+        "client_id": record.client_id,
+        "sub": record.subject,
+        "iss": ctx.url,
+        "exp": int(record.expires_at.timestamp()),
+    }
+    if record.scope:
+        body["scope"] = record.scope
     return body

@@ -1,7 +1,10 @@
-"""Token revocation (RFC 7009). Any confidential client of the token's app may revoke it.
+"""Token revocation (RFC 7009).
 
-The answer is 200 whether or not the token was found, valid or ours (RFC 7009 §2.2), so
-revocation cannot be used to probe for tokens. ``token_type_hint`` only orders the search.
+Access tokens and opaque sessions may be revoked by any client of the token's app. A refresh
+token may be revoked only by the client it was issued to (§2.1); revoking it ends its whole
+rotation family and the access tokens that family issued (§2.1, "SHOULD also invalidate").
+The answer is 200 whether or not the token was found, valid or ours (§2.2), so revocation
+cannot be used to probe for tokens.
 """
 
 from __future__ import annotations
@@ -36,5 +39,16 @@ async def revocation_endpoint(req: EndpointRequest, ctx: IssuerContext, engine: 
         return
     digest = engine.hasher.digest(token)
     record = await engine.tokens.find_opaque(digest)
-    if record is not None and record.issuer_id == ctx.id and record.realm == client.realm:
-        await engine.tokens.revoke_opaque(digest)
+    if record is not None:
+        if record.issuer_id == ctx.id and record.realm == client.realm:
+            await engine.tokens.revoke_opaque(digest)
+        return
+    if engine.interactive is None:
+        return
+    refresh = await engine.ports.refresh_tokens.find_refresh(digest)
+    if (
+        refresh is not None
+        and refresh.issuer_id == ctx.id
+        and refresh.client_id == client.client_id
+    ):
+        await engine.ports.refresh_tokens.revoke_family(refresh.family_id)

@@ -9,9 +9,9 @@ import importlib.util
 import os
 
 import pytest
-from live_support import bastion, demo, make_app
+from live_support import bastion, demo, make_app, public_client, start_bastion
 
-__all__ = ["bastion", "demo", "make_app"]
+__all__ = ["bastion", "demo", "make_app", "public_client", "start_bastion"]
 
 if importlib.util.find_spec("bastion") is None:
     collect_ignore_glob = ["test_*.py"]

@@ -13,7 +13,7 @@ from typing import Any
 
 import httpx
 import pytest
-from live_support import App
+from live_support import App, Counter
 from twins import close, resolve
 
 from bastion_sdk import (
@@ -29,23 +29,6 @@ from bastion_sdk import (
 )
 
 N = 50
-
-
-class Counter:
-    """Counts requests to paths ending in `suffix`, for sync and async httpx clients."""
-
-    def __init__(self, suffix: str = "/token") -> None:
-        self.suffix = suffix
-        self.count = 0
-        self.lock = threading.Lock()
-
-    def sync_hook(self, request: httpx.Request) -> None:
-        if request.url.path.endswith(self.suffix):
-            with self.lock:
-                self.count += 1
-
-    async def async_hook(self, request: httpx.Request) -> None:
-        self.sync_hook(request)
 
 
 def client_for(

@@ -12,6 +12,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from bastion.faces._shared.context import container_of, issuer_of
+from bastion.faces._shared.http import read_urlencoded
 from bastion.oauth.endpoints.end_session import validate_logout_request
 from bastion.oauth.errors import OAuthError
 from bastion.oauth.params import Params
@@ -25,8 +26,7 @@ async def end_session(request: Request) -> Response:
     container = container_of(request)
     ctx = issuer_of(request)
     if request.method == "POST":
-        form = await request.form(max_files=0, max_fields=20)
-        fields = [(k, v) for k, v in form.multi_items() if isinstance(v, str)]
+        fields = await read_urlencoded(request, container.settings.max_body_bytes, max_fields=20)
     else:
         fields = list(request.query_params.multi_items())
     confirmed = request.method == "POST" and dict(fields).get("confirm") == "yes"
