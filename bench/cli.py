@@ -8,16 +8,20 @@ import contextlib
 import os
 import platform
 import socket
+import threading
 import time
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from bastion.cli.serve import DEFAULT_STACK, STACKS
 from bench import floor, report, tools
-from bench.loadgen import LoadSettings, run_load
-from bench.scenarios import SCENARIOS, Scenario, ScenarioError, Target, available
+from bench.loadgen import LoadResult, LoadSettings, run_load
+from bench.scenarios import SCENARIOS, available
 from bench.servers import ROOT, Server, start_bastion, start_peer
+from bench.targets import LoadPlan, Scenario, ScenarioError, Target
 
 RESULTS = ROOT / "bench" / "results"
 
@@ -42,6 +46,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         choices=["uvicorn", "granian"],
         default=None,
         help="Bastion's server stack (default: what `bastion serve` uses)",
+    )
+    parser.add_argument(
+        "--compare-stacks",
+        action="store_true",
+        help="also run a Bastion on each other server stack, loaded in the same rounds",
     )
     parser.add_argument(
         "--out",
@@ -94,46 +103,117 @@ def database(kind: str) -> Iterator[str | None]:
 
 
 def load_settings(args: argparse.Namespace, scenario: Scenario) -> LoadSettings:
+    duration = min(args.duration, scenario.max_seconds or args.duration)
     if scenario.connections:
-        return LoadSettings(scenario.connections, scenario.connections, args.duration, args.warmup)
-    return LoadSettings(args.threads, args.connections, args.duration, args.warmup)
+        c = scenario.connections
+        return LoadSettings(c, c, duration, args.warmup)
+    return LoadSettings(args.threads, args.connections, duration, args.warmup)
+
+
+class PeakMemory:
+    """The largest worker's resident memory, sampled every half second while in the block."""
+
+    def __init__(self, server: Server) -> None:
+        self.server = server
+        self.mib = 0.0
+        self._done = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+
+    def _sample(self) -> None:
+        while True:
+            self.mib = max(self.mib, self.server.memory_mib()["max_worker"])
+            if self._done.wait(0.5):
+                return
+
+    def __enter__(self) -> PeakMemory:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self._done.set()
+        self._thread.join()
+
+
+class Runner:
+    """The loads of one scenario on one server: prepared once, or afresh for every load when
+    the scenario uses up what it prepared; each measured load checked and its CPU time read."""
+
+    def __init__(self, scenario: Scenario, server: Server, settings: LoadSettings) -> None:
+        self.scenario = scenario
+        self.server = server
+        self.settings = settings
+        self.target: Target | None = None
+        self.rate_seen: float | None = None
+        if not scenario.consumes_state:
+            self.target = scenario.prepare(server, self._plan(settings.duration))
+
+    def _plan(self, seconds: float) -> LoadPlan:
+        return LoadPlan(seconds, self.settings.threads, self.rate_seen)
+
+    def _run(self, target: Target, settings: LoadSettings, *, warmup: bool) -> LoadResult:
+        env = dict(os.environ, **target.env)
+        return run_load(target.url, settings, script=target.script, env=env, warmup=warmup)
+
+    def measure(self) -> tuple[dict[str, Any], str | None]:
+        """One measured load (after its warm-up): its figures, and why they do not count."""
+        target = self.target
+        if target is None:  # fresh state for the warm-up, then again for the measured load
+            if self.settings.warmup > 0:
+                short = replace(self.settings, duration=self.settings.warmup)
+                fresh = self.scenario.prepare(self.server, self._plan(short.duration))
+                warm = self._run(fresh, short, warmup=False)
+                self.rate_seen = max(self.rate_seen or 0, warm.requests_per_s)
+            target = self.scenario.prepare(self.server, self._plan(self.settings.duration))
+        elif self.settings.warmup > 0:
+            self._run(target, replace(self.settings, duration=self.settings.warmup), warmup=False)
+        cpu = self.server.cpu_seconds()
+        with PeakMemory(self.server) as peak:
+            result = self._run(target, self.settings, warmup=False)
+        cpu = self.server.cpu_seconds() - cpu
+        self.rate_seen = max(self.rate_seen or 0, result.requests_per_s)
+        figures = result.to_dict()
+        figures["cpu_us_per_request"] = round(1e6 * cpu / max(result.requests, 1), 1)
+        figures["peak_worker_mib"] = peak.mib
+        return figures, target.check(result.extra) if target.check else None
 
 
 def run_scenario(
     scenario: Scenario, servers: list[Server], args: argparse.Namespace
 ) -> dict[str, Any]:
     entry: dict[str, Any] = {"name": scenario.name, "title": scenario.title, "note": scenario.note}
-    targets: dict[str, Target] = {}
+    settings = load_settings(args, scenario)
+    entry["load"] = settings.describe()
+    runners: dict[str, Runner] = {}
     for server in servers:
         reason = available(scenario, server)
         if reason is None:
             try:
-                targets[server.name] = scenario.prepare(server)
+                runners[server.name] = Runner(scenario, server, settings)
             except ScenarioError as exc:
                 reason = str(exc)
         if reason is not None:
             entry.setdefault("skipped", {})[server.name] = reason
             tools.say(f"{scenario.name} on {server.name}: skipped ({reason})")
-    settings = load_settings(args, scenario)
-    entry["load"] = settings.describe()
-    runs: dict[str, list[dict[str, Any]]] = {name: [] for name in targets}
+    runs: dict[str, list[dict[str, Any]]] = {name: [] for name in runners}
     for round_no in range(args.rounds):
         order = servers if round_no % 2 == 0 else servers[::-1]
         for server in order:
-            target = targets.get(server.name)
-            if target is None:
+            runner = runners.get(server.name)
+            if runner is None:
                 continue
-            result = run_load(
-                target.url, settings, script=target.script, env=dict(os.environ, **target.env)
-            )
-            problem = target.check(result.extra) if target.check else None
+            try:
+                figures, problem = runner.measure()
+            except ScenarioError as exc:
+                entry.setdefault("skipped", {})[server.name] = str(exc)
+                runners.pop(server.name)
+                continue
             if problem:
                 entry.setdefault("problems", {})[server.name] = problem
-            runs[server.name].append(result.to_dict())
+            runs[server.name].append(figures)
             server.trim_log()
             tools.say(
-                f"{scenario.name} on {server.name}: {result.requests_per_s:,.0f} req/s, "
-                f"p99 {result.p99_ms:.1f} ms"
+                f"{scenario.name} on {server.name}: {figures['requests_per_s']:,.0f} req/s, "
+                f"p99 {figures['p99_ms']:.1f} ms{' (' + problem + ')' if problem else ''}"
             )
     for name, measured in runs.items():
         valid = name not in entry.get("problems", {})
@@ -156,19 +236,32 @@ def main(argv: list[str] | None = None) -> int:
     tools.say("measuring the crypto floor (no server running)")
     results["floor"] = floor.measure()
     servers: list[Server] = []
-    memory: dict[str, Any] = {"bastion": {"after": {}}, "peer": {"after": {}}}
-    with database(args.db) as database_url:
+    memory: dict[str, Any] = {}
+    main_stack = args.stack or DEFAULT_STACK
+    others = [s for s in STACKS if s != main_stack] if args.compare_stacks else []
+    with contextlib.ExitStack() as databases:
+        database_url = databases.enter_context(database(args.db))
         try:
             tools.say(f"starting Bastion and the peer, {args.workers} workers each")
             servers.append(
                 start_bastion(
-                    free_port(), args.workers, database_url=database_url, stack=args.stack
+                    free_port(), args.workers, database_url=database_url, stack=main_stack
                 )
             )
+            for stack in others:  # each on a database of its own
+                servers.append(
+                    start_bastion(
+                        free_port(),
+                        args.workers,
+                        name=f"bastion@{stack}",
+                        database_url=databases.enter_context(database(args.db)),
+                        stack=stack,
+                    )
+                )
             servers.append(start_peer(node, free_port(), args.workers))
             time.sleep(2)
             for server in servers:
-                memory[server.name]["after_start"] = server.memory_mib()
+                memory[server.name] = {"after_start": server.memory_mib(), "after": {}}
             scenarios = []
             for scenario in wanted:
                 scenarios.append(run_scenario(scenario, servers, args))
@@ -184,7 +277,8 @@ def main(argv: list[str] | None = None) -> int:
         "warmup": args.warmup,
         "rounds": args.rounds,
         "database": "embedded SQLite" if args.db == "sqlite" else "PostgreSQL",
-        "bastion_stack": _stack_name(args.stack),
+        "bastion_stack": STACKS[main_stack],
+        "compared_stacks": {f"bastion@{stack}": STACKS[stack] for stack in others},
     }
     results["scenarios"] = scenarios
     results["memory"] = memory
@@ -194,9 +288,3 @@ def main(argv: list[str] | None = None) -> int:
     tools.say(f"results written to {out}.md and {out}.json")
     print(out.with_suffix(".md").read_text())
     return 0
-
-
-def _stack_name(stack: str | None) -> str:
-    from bastion.cli.serve import DEFAULT_STACK, STACKS
-
-    return STACKS[stack or DEFAULT_STACK]

@@ -140,13 +140,17 @@ def _redeem(
 
 def refresh_tokens(server: Server, meta: dict[str, Any], *, count: int) -> list[str]:
     """``count`` refresh tokens, each from its own flow and client connection (a connection
-    stays with one worker, which matters to servers that keep tokens per process)."""
+    stays with one worker, which matters to servers that keep tokens per process). The
+    browser's cookies carry over from one flow to the next, as for a person who stays signed
+    in, so the password is asked again only where the session is not known."""
     tokens = []
+    cookies = httpx.Cookies()
     for _ in range(count):
-        with httpx.Client(timeout=30, follow_redirects=False) as client:
+        with httpx.Client(timeout=30, follow_redirects=False, cookies=cookies) as client:
             body = authorization_code_tokens(
                 client, meta, server, scope="openid offline_access api"
             )
+            cookies = client.cookies
         if "refresh_token" not in body:
             raise FlowError(f"no refresh token in {sorted(body)}")
         tokens.append(str(body["refresh_token"]))

@@ -8,6 +8,8 @@ hard timeout on the process as a second bound. Its text report is parsed into a
 
 from __future__ import annotations
 
+import math
+import os
 import re
 import subprocess
 from dataclasses import dataclass, field
@@ -117,6 +119,7 @@ def run_load(
 
 
 def _run(command: list[str], duration: float, env: dict[str, str] | None) -> str:
+    env = dict(env or os.environ, BENCH_LUA_DIR=str(LUA))  # where the scripts find common.lua
     try:
         done = subprocess.run(
             command, capture_output=True, text=True, env=env, timeout=duration + 30, check=False
@@ -126,3 +129,34 @@ def _run(command: list[str], duration: float, env: dict[str, str] | None) -> str
     if done.returncode != 0:
         raise LoadError(f"wrk failed ({done.returncode}): {done.stderr.strip()[-1000:]}")
     return done.stdout
+
+
+MINT_PROBE_SECONDS = 1.5
+MINT_ROUNDS = 8
+
+
+def mint_tokens(url: str, body: str, authorization: str, *, count: int, out: Path) -> list[str]:
+    """``count`` access tokens from ``url`` (a token endpoint), minted by wrk with mint.lua,
+    written to ``out`` one a line. Each wrk run lasts as long as the rate of the runs before
+    it says the tokens still missing take."""
+    settings = LoadSettings(threads=2, connections=16, warmup=0)
+    env = dict(os.environ, BENCH_BODY=body, BENCH_AUTHORIZATION=authorization)
+    part = out.with_suffix(".part")
+    tokens: list[str] = []
+    seconds = MINT_PROBE_SECONDS
+    for _ in range(MINT_ROUNDS):
+        env["BENCH_OUT"] = str(part)
+        report = parse_report(_run(wrk_command(url, settings, seconds, "mint.lua"), seconds, env))
+        minted = part.read_text().split()
+        if report.extra.get("refused") or not minted:
+            raise LoadError(f"minting at {url} was refused: {report.extra}")
+        tokens += minted
+        missing = count - len(tokens)
+        if missing <= 0:
+            break
+        seconds = min(120.0, math.ceil(missing / (len(minted) / seconds) * 1.1) + 1)
+    part.unlink(missing_ok=True)
+    if len(tokens) < count:
+        raise LoadError(f"minted {len(tokens)} of {count} tokens at {url}")
+    out.write_text("\n".join(tokens[:count]) + "\n")
+    return tokens[:count]

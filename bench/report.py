@@ -10,6 +10,20 @@ from typing import Any
 DASH = "-"
 TIMES = "\N{MULTIPLICATION SIGN}"
 KEYCLOAK_LOGINS_PER_VCPU = 15  # Keycloak's sizing guide: password logins per vCPU per second
+NOISY_PCT = 15
+
+
+def _median(runs: list[dict[str, Any]], key: str, digits: int = 1) -> float | None:
+    values = [r[key] for r in runs if r.get(key) is not None]
+    return round(statistics.median(values), digits) if values else None
+
+
+def logins_per_s(run: dict[str, Any]) -> float | None:
+    """Completed sign-ins per second of a sign-in load (its script counts them)."""
+    extra = run.get("extra", {})
+    if "logins" not in extra or not extra.get("duration_us"):
+        return None
+    return round(float(extra["logins"]) / (float(extra["duration_us"]) / 1e6), 2)
 
 
 def summarize(runs: list[dict[str, Any]]) -> dict[str, Any]:
@@ -17,7 +31,7 @@ def summarize(runs: list[dict[str, Any]]) -> dict[str, Any]:
     if not runs:
         return {}
     rates = [r["requests_per_s"] for r in runs]
-    return {
+    summary = {
         "requests_per_s": round(statistics.median(rates), 1),
         "p50_ms": round(statistics.median(r["p50_ms"] for r in runs), 2),
         "p99_ms": round(statistics.median(r["p99_ms"] for r in runs), 2),
@@ -26,6 +40,13 @@ def summarize(runs: list[dict[str, Any]]) -> dict[str, Any]:
         ),
         "errors": sum(r["non_2xx"] + r["socket_errors"] for r in runs),
     }
+    cpu = _median(runs, "cpu_us_per_request")
+    if cpu is not None:
+        summary["cpu_us_per_request"] = cpu
+    logins = [x for x in (logins_per_s(r) for r in runs) if x is not None]
+    if logins:
+        summary["logins_per_s"] = round(statistics.median(logins), 2)
+    return summary
 
 
 def ratio(bastion: dict[str, Any], peer: dict[str, Any]) -> float | None:
@@ -41,20 +62,23 @@ def _num(value: float | None, digits: int = 0) -> str:
 
 
 def _expected(runs: list[dict[str, Any]]) -> str:
-    matched = sum(r.get("extra", {}).get("expected", 0) for r in runs)
-    rotations = sum(r.get("extra", {}).get("rotations", 0) for r in runs)
+    extra = [r.get("extra", {}) for r in runs]
     total = sum(r["requests"] for r in runs)
+    matched = sum(e.get("expected", 0) for e in extra)
+    rotations = sum(e.get("rotations", 0) for e in extra)
     if matched:
         return f"{100 * matched / max(total, 1):.0f}% active"
     if rotations:
         return f"{100 * rotations / max(total, 1):.0f}% rotated"
+    if any("first" in e for e in extra):
+        first = sum(e.get("first", 0) for e in extra)
+        return f"{first:,} live tokens revoked over the rounds"
     return ""
 
 
 def markdown(results: dict[str, Any]) -> str:
     s = results["settings"]
     m = results["machine"]
-    floor = results["floor"]
     lines = [
         f"# Bastion and node-oidc-provider, side by side ({results['started_at'][:10]})",
         "",
@@ -65,36 +89,46 @@ def markdown(results: dict[str, Any]) -> str:
         f"Node.js {m['node']}, oidc-provider {m['oidc-provider']} (production, in-memory "
         f"adapter); {m['wrk']}.",
         f"Load: both servers on 127.0.0.1 with {s['workers']} worker processes each, HTTP/1.1 "
-        f"keep-alive, `{s['load']}` after a {s['warmup']:g} s warm-up; {s['rounds']} rounds "
-        "alternating which server goes first; figures are medians over the rounds.",
+        f"keep-alive, `{s['load']}` after a {s['warmup']:g} s warm-up (scenarios with their own "
+        f"settings say so below); {s['rounds']} rounds alternating which server goes first; "
+        "figures are medians over the rounds.",
         "",
         "| scenario | Bastion req/s | p50 ms | p99 ms | peer req/s | p50 ms | p99 ms "
         "| Bastion / peer |",
         "|---|--:|--:|--:|--:|--:|--:|--:|",
     ]
     for sc in results["scenarios"]:
-        b, p = sc.get("bastion", {}), sc.get("peer", {})
-        bm, pm = b.get("median", {}), p.get("median", {})
-        if not bm and not pm:
-            lines.append(f"| {sc['title']} | *{_why(sc, 'bastion')}* | | | | | | |")
-            continue
-        invalid = sc.get("problems", {})
-        if not bm and "bastion" in invalid:
-            bm = {}
-        peer_cells = (
-            f"{_num(pm.get('requests_per_s'))} | {_num(pm.get('p50_ms'), 2)} | "
-            f"{_num(pm.get('p99_ms'), 2)}"
-            if pm
-            else f"*{_why(sc, 'peer')}* | | "
+        lines.append(_row(sc))
+    lines += _floor(results) + _sign_in(results) + _cpu(results) + _stacks(results)
+    lines += _memory(results) + _notes(results)
+    return "\n".join(lines) + "\n"
+
+
+def _row(sc: dict[str, Any]) -> str:
+    bm, pm = sc.get("bastion", {}).get("median", {}), sc.get("peer", {}).get("median", {})
+    if not bm and not pm:
+        return f"| {sc['title']} | *{_why(sc, 'bastion')}* | | | | | | |"
+    if "logins_per_s" in bm:
+        bastion = f"{_num(bm['logins_per_s'], 1)} logins/s | {DASH} | {DASH}"
+    else:
+        bastion = (
+            f"{_num(bm.get('requests_per_s'))} | {_num(bm.get('p50_ms'), 2)} | "
+            f"{_num(bm.get('p99_ms'), 2)}"
         )
-        r = sc.get("ratio")
-        shown = f"**{r:.2f}{TIMES}**" if r is not None else DASH
-        lines.append(
-            f"| {sc['title']} | {_num(bm.get('requests_per_s'))} | {_num(bm.get('p50_ms'), 2)} | "
-            f"{_num(bm.get('p99_ms'), 2)} | {peer_cells} | "
-            f"{shown} |"
-        )
-    lines += ["", "Crypto floor, one core, bare algorithm, same run:", ""]
+    peer = (
+        f"{_num(pm.get('requests_per_s'))} | {_num(pm.get('p50_ms'), 2)} | "
+        f"{_num(pm.get('p99_ms'), 2)}"
+        if pm
+        else f"*{_why(sc, 'peer')}* | | "
+    )
+    r = sc.get("ratio")
+    shown = f"**{r:.2f}{TIMES}**" if r is not None else DASH
+    return f"| {sc['title']} | {bastion} | {peer} | {shown} |"
+
+
+def _floor(results: dict[str, Any]) -> list[str]:
+    floor, cores = results["floor"], results["machine"]["cores"]
+    lines = ["", "Crypto floor, one core, bare algorithm, same run:", ""]
     lines.append(
         f"- RS256 {floor['rs256_sign_per_s']:,} signs/s "
         f"({floor['rs256_verify_per_s']:,} verifies/s); "
@@ -105,34 +139,122 @@ def markdown(results: dict[str, Any]) -> str:
         alg = {"cc_rs256": "rs256", "cc_es256": "es256"}.get(sc["name"])
         bm = sc.get("bastion", {}).get("median", {})
         if alg and bm:
-            ceiling = floor[f"{alg}_sign_per_s"] * m["cores"]
+            ceiling = floor[f"{alg}_sign_per_s"] * cores
             lines.append(
                 f"- {sc['title']}: Bastion's {bm['requests_per_s']:,.0f} grants/s are "
-                f"{100 * bm['requests_per_s'] / ceiling:.0f}% of {m['cores']} cores' bare "
+                f"{100 * bm['requests_per_s'] / ceiling:.0f}% of {cores} cores' bare "
                 f"signing rate ({ceiling:,}/s)."
             )
-    lines += _memory(results) + _notes(results)
-    return "\n".join(lines) + "\n"
+    return lines
+
+
+def _sign_in(results: dict[str, Any]) -> list[str]:
+    sc = next((x for x in results["scenarios"] if x["name"] == "signin"), None)
+    bm = sc.get("bastion", {}).get("median", {}) if sc else {}
+    if not bm.get("logins_per_s"):
+        return []
+    cores = results["machine"]["cores"]
+    per_core = bm["logins_per_s"] / cores
+    argon2 = results["floor"]["argon2id_verify_per_s"]
+    return [
+        "",
+        "Password sign-in through the hosted form (Bastion only), per core:",
+        "",
+        f"- {bm['logins_per_s']:,.1f} logins/s on {cores} cores = **{per_core:,.1f} logins/s "
+        f"per core** (each login is 4 requests: {bm['requests_per_s']:,.0f} req/s, p50 "
+        f"{bm['p50_ms']:.2f} ms, p99 {bm['p99_ms']:.2f} ms over all of them).",
+        f"- Keycloak's sizing guide budgets {KEYCLOAK_LOGINS_PER_VCPU} password logins/s per "
+        f"vCPU: {per_core / KEYCLOAK_LOGINS_PER_VCPU:.2f}{TIMES} that.",
+        f"- One core verifies {argon2:,} argon2id passwords/s bare (same run): the logins reach "
+        f"{100 * per_core / argon2:.0f}% of that ceiling, the rest going to the pages, the "
+        "session, the code and the tokens (and to wrk, which shares the cores).",
+    ]
+
+
+def _cpu(results: dict[str, Any]) -> list[str]:
+    rows = []
+    for sc in results["scenarios"]:
+        b = sc.get("bastion", {}).get("median", {}).get("cpu_us_per_request")
+        p = sc.get("peer", {}).get("median", {}).get("cpu_us_per_request")
+        if b is None and p is None:
+            continue
+        shown = f"{p / b:.2f}{TIMES}" if b and p else DASH
+        rows.append(f"| {sc['title']} | {_num(b)} | {_num(p)} | {shown} |")
+    if not rows:
+        return []
+    return [
+        "",
+        "Server CPU time per request (user + system, all processes, microseconds), medians; "
+        "less sensitive than req/s to what else the machine runs:",
+        "",
+        "| scenario | Bastion | peer | peer / Bastion |",
+        "|---|--:|--:|--:|",
+        *rows,
+    ]
+
+
+def _stacks(results: dict[str, Any]) -> list[str]:
+    compared = results["settings"].get("compared_stacks") or {}
+    if not compared:
+        return []
+    names = list(compared)
+    default = results["settings"]["bastion_stack"]
+    head = " | ".join(f"{compared[n]} req/s | CPU µs/req" for n in names)
+    ratios_head = " | ".join(n.split("@", 1)[1] + " / default" for n in names)
+    lines = [
+        "",
+        f"Server stack, side by side in the same rounds (Bastion on {default} above; the same "
+        "code and settings on each other stack, with a database of its own):",
+        "",
+        f"| scenario | {default} req/s | CPU µs/req | {head} | {ratios_head} |",
+        "|---|" + "--:|" * (2 + 3 * len(names)),
+    ]
+    for sc in results["scenarios"]:
+        base = sc.get("bastion", {}).get("median", {})
+        cells = [_num(base.get("requests_per_s")), _num(base.get("cpu_us_per_request"))]
+        ratios = []
+        for name in names:
+            other = sc.get(name, {}).get("median", {})
+            cells += [_num(other.get("requests_per_s")), _num(other.get("cpu_us_per_request"))]
+            r = ratio(other, base)
+            ratios.append(f"{r:.2f}{TIMES}" if r is not None else DASH)
+        lines.append(f"| {sc['title']} | {' | '.join(cells)} | {' | '.join(ratios)} |")
+    return lines
 
 
 def _memory(results: dict[str, Any]) -> list[str]:
     mem = results.get("memory", {})
     if not mem:
         return []
+    names = list(mem)
     lines = [
         "",
         "Resident memory (MiB): largest worker / all processes",
         "",
-        "| when | Bastion | peer |",
-        "|---|--:|--:|",
+        "| when | " + " | ".join(names) + " |",
+        "|---|" + "--:|" * len(names),
     ]
-    b, p = mem.get("bastion", {}), mem.get("peer", {})
-    for label, key in [("after start", "after_start")] + [
-        (f"after {name}", name) for name in b.get("after", {})
+    first = mem[names[0]]
+    for label, key in [("after start", None)] + [
+        (f"after {name}", name) for name in first.get("after", {})
     ]:
-        bv = b.get(key) if key == "after_start" else b.get("after", {}).get(key)
-        pv = p.get(key) if key == "after_start" else p.get("after", {}).get(key)
-        lines.append(f"| {label} | {_cell(bv)} | {_cell(pv)} |")
+        cells = [
+            _cell(mem[n].get("after_start") if key is None else mem[n]["after"].get(key))
+            for n in names
+        ]
+        lines.append(f"| {label} | " + " | ".join(cells) + " |")
+    peaks = []
+    for name in names:
+        sampled = [
+            (run.get("peak_worker_mib", 0), sc["title"])
+            for sc in results["scenarios"]
+            for run in sc.get(name, {}).get("runs", [])
+        ]
+        if sampled:
+            mib, where = max(sampled)
+            peaks.append(f"{name} {mib:.1f} MiB ({where})")
+    if peaks:
+        lines += ["", "Largest worker sampled during the measured loads: " + "; ".join(peaks) + "."]
     return lines
 
 
@@ -153,14 +275,16 @@ def _notes(results: dict[str, Any]) -> list[str]:
         parts = []
         if sc.get("note"):
             parts.append(sc["note"])
-        for side in ("bastion", "peer"):
-            runs = sc.get(side, {}).get("runs", [])
-            med = sc.get(side, {}).get("median", {})
+        if sc.get("load") and sc["load"] != results["settings"]["load"]:
+            parts.append(f"Load: `{sc['load']}`.")
+        for side in [k for k, v in sc.items() if isinstance(v, dict) and "runs" in v]:
+            runs = sc[side]["runs"]
+            med = sc[side].get("median", {})
             if med.get("errors"):
                 parts.append(f"{side}: {med['errors']} error responses over the rounds.")
             if _expected(runs):
                 parts.append(f"{side}: {_expected(runs)}.")
-            if med.get("spread_pct", 0) > 15:
+            if med.get("spread_pct", 0) > NOISY_PCT:
                 parts.append(f"{side}: rounds spread {med['spread_pct']}% (noisy).")
         for side, reason in sc.get("skipped", {}).items():
             parts.append(f"{side}: skipped ({reason}).")

@@ -4,6 +4,8 @@ before any load is measured.
 Every scenario is the same HTTP request shape for both servers (same method, form, client
 authentication and generator script); only the issuer URL differs. Where the two servers cannot
 do the same thing, the difference is written in the scenario's ``note`` and shows in the table.
+The scenarios that use up what they prepare (revocation, refresh, sign-in) are in
+``stateful.py``.
 """
 
 from __future__ import annotations
@@ -12,69 +14,27 @@ import base64
 import json
 import urllib.parse
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
 
-from bench.flows import FlowError, refresh_tokens
-from bench.servers import TMP, Issuer, Server
+from bench import stateful
+from bench.servers import Server
+from bench.targets import (
+    LoadPlan,
+    Scenario,
+    ScenarioError,
+    Target,
+    access_token,
+    basic,
+    cc_form,
+    introspected_token,
+    metadata,
+)
 
 ACTIVE = '"active":true'
-
-
-@dataclass
-class Target:
-    """One scenario against one server: a URL, a wrk script and its environment."""
-
-    url: str
-    script: str | None = None
-    env: dict[str, str] = field(default_factory=dict)
-    # Counters the script prints that must be non-zero for the load to count ("expected").
-    check: Callable[[dict[str, int]], str | None] | None = None
-
-
-@dataclass(frozen=True)
-class Scenario:
-    name: str
-    title: str
-    prepare: Callable[[Server], Target]
-    note: str = ""
-    needs_grants: frozenset[str] = frozenset()
-    bastion_only: bool = False
-    connections: int | None = None  # when set: this many threads and connections
-    # Each load uses up what prepare() made (rotated refresh tokens): prepare again, no warm-up.
-    consumes_state: bool = False
-
-
-def basic(issuer: Issuer) -> str:
-    raw = f"{issuer.client.client_id}:{issuer.client.client_secret}".encode()
-    return "Basic " + base64.b64encode(raw).decode()
-
-
-def _metadata(issuer: Issuer) -> dict[str, Any]:
-    response = httpx.get(f"{issuer.url}/.well-known/openid-configuration", timeout=10)
-    response.raise_for_status()
-    body: dict[str, Any] = response.json()
-    return body
-
-
-def _cc_form(issuer: Issuer) -> dict[str, str]:
-    return {"grant_type": "client_credentials", "scope": "api", "resource": issuer.resource}
-
-
-def _token(issuer: Issuer, form: dict[str, str], client: httpx.Client | None = None) -> str:
-    meta = _metadata(issuer)
-    response = (client or httpx).post(
-        meta["token_endpoint"], data=form, headers={"authorization": basic(issuer)}, timeout=10
-    )
-    if response.status_code != 200:
-        raise ScenarioError(f"token request refused: {response.status_code} {response.text}")
-    return str(response.json()["access_token"])
-
-
-class ScenarioError(RuntimeError):
-    pass
+INTERACTIVE = frozenset({"authorization_code", "refresh_token"})
+REVOCATION_SECONDS = 10.0  # each second of load needs its own thousands of fresh tokens
 
 
 def _jwt_header(token: str) -> dict[str, Any]:
@@ -85,10 +45,10 @@ def _jwt_header(token: str) -> dict[str, Any]:
     return header
 
 
-def _get(path: Callable[[dict[str, Any]], str]) -> Callable[[Server], Target]:
-    def prepare(server: Server) -> Target:
+def _get(path: Callable[[dict[str, Any]], str]) -> Callable[[Server, LoadPlan], Target]:
+    def prepare(server: Server, _plan: LoadPlan) -> Target:
         assert server.rs256 is not None
-        meta = _metadata(server.rs256)
+        meta = metadata(server.rs256)
         url = path(meta)
         if httpx.get(url, timeout=10).status_code != 200:
             raise ScenarioError(f"GET {url} failed")
@@ -97,16 +57,16 @@ def _get(path: Callable[[dict[str, Any]], str]) -> Callable[[Server], Target]:
     return prepare
 
 
-def _client_credentials(alg: str) -> Callable[[Server], Target]:
-    def prepare(server: Server) -> Target:
+def _client_credentials(alg: str) -> Callable[[Server, LoadPlan], Target]:
+    def prepare(server: Server, _plan: LoadPlan) -> Target:
         issuer = server.rs256 if alg == "RS256" else server.es256
         assert issuer is not None
-        form = _cc_form(issuer)
-        header = _jwt_header(_token(issuer, form))
+        form = cc_form(issuer)
+        header = _jwt_header(access_token(issuer, form))
         if header.get("alg") != alg or header.get("typ") != "at+jwt":
             raise ScenarioError(f"expected an {alg} at+jwt access token, got {header}")
         return Target(
-            _metadata(issuer)["token_endpoint"],
+            metadata(issuer)["token_endpoint"],
             "post.lua",
             {"BENCH_BODY": urllib.parse.urlencode(form), "BENCH_AUTHORIZATION": basic(issuer)},
         )
@@ -114,21 +74,11 @@ def _client_credentials(alg: str) -> Callable[[Server], Target]:
     return prepare
 
 
-def _introspected_token(server: Server, client: httpx.Client | None = None) -> str:
-    """What each server can introspect: Bastion its JWT access token; the peer refuses to
-    introspect JWTs, so an opaque token (client credentials without a resource)."""
+def _introspection(server: Server, _plan: LoadPlan) -> Target:
     assert server.rs256 is not None
-    if server.name == "peer":
-        form = {"grant_type": "client_credentials", "scope": "api"}
-        return _token(server.rs256, form, client)
-    return _token(server.rs256, _cc_form(server.rs256), client)
-
-
-def _introspection(server: Server) -> Target:
-    assert server.rs256 is not None
-    url = _metadata(server.rs256)["introspection_endpoint"]
+    url = metadata(server.rs256)["introspection_endpoint"]
     with httpx.Client(timeout=10) as client:  # one connection: one worker of the peer
-        token = _introspected_token(server, client)
+        token = introspected_token(server, client)
         first = client.post(
             url, data={"token": token}, headers={"authorization": basic(server.rs256)}
         )
@@ -144,53 +94,6 @@ def _introspection(server: Server) -> Target:
         },
     )
 
-
-REVOCATION_POOL = 500
-
-
-def _revocation(server: Server) -> Target:
-    assert server.rs256 is not None
-    url = _metadata(server.rs256)["revocation_endpoint"]
-    pool = [_introspected_token(server) for _ in range(REVOCATION_POOL)]
-    path = TMP / f"revocation-{server.name}.txt"
-    path.write_text("\n".join(pool) + "\n")
-    return Target(
-        url,
-        "rotate.lua",
-        {
-            "BENCH_TOKENS": str(path),
-            "BENCH_PREFIX": "token_type_hint=access_token&token=",
-            "BENCH_AUTHORIZATION": basic(server.rs256),
-        },
-    )
-
-
-def _refresh(server: Server) -> Target:
-    assert server.rs256 is not None
-    meta = _metadata(server.rs256)
-    try:
-        pool = refresh_tokens(server, meta, count=REFRESH_POOL * REFRESH_CONNECTIONS)
-    except FlowError as exc:
-        raise ScenarioError(f"could not obtain refresh tokens: {exc}") from None
-    path = TMP / f"refresh-{server.name}.txt"
-    path.write_text("\n".join(pool) + "\n")
-    return Target(
-        meta["token_endpoint"],
-        "refresh_chain.lua",
-        {
-            "BENCH_TOKENS": str(path),
-            "BENCH_AUTHORIZATION": basic(server.rs256),
-            "BENCH_THREADS": str(REFRESH_CONNECTIONS),
-        },
-        check=lambda extra: (
-            "a load thread found no usable refresh token" if extra.get("stuck") else None
-        ),
-    )
-
-
-REFRESH_POOL = 12  # tokens per load thread (see lua/refresh_chain.lua)
-REFRESH_CONNECTIONS = 16  # and as many threads: one chain per connection
-INTERACTIVE = frozenset({"authorization_code", "refresh_token"})
 
 SCENARIOS = [
     Scenario(
@@ -213,31 +116,63 @@ SCENARIOS = [
     Scenario(
         "revocation",
         "revocation",
-        _revocation,
-        note=f"A pool of {REVOCATION_POOL} valid tokens per server, cycled: the first pass "
-        "revokes them, later passes present tokens already revoked (RFC 7009: 200 either way).",
+        stateful.revocation,
+        consumes_state=True,
+        max_seconds=REVOCATION_SECONDS,
+        note="Every request revokes a live token (RFC 7009, token_type_hint=access_token): "
+        "each load gets a pool minted for it by the server itself, each token presented once "
+        "(sized from the warm-up's rate; figures are discarded if it runs out). Bastion "
+        "deny-lists its RS256 JWT; the peer deletes an opaque token, and, keeping tokens per "
+        "process, finds in a cluster only those its worker issued: for the others it has "
+        "nothing to delete (RFC 7009 answers 200 either way), which is cheaper.",
+    ),
+    Scenario(
+        "revocation_again",
+        "revocation of a token already revoked",
+        stateful.revocation_again,
+        note=f"Round 1's revocation scenario: a pool of {stateful.REVOKED_POOL} tokens per "
+        "server, each revoked once before the loads, presented again in turn (RFC 7009 "
+        "answers 200 again). Bastion finds each on its deny-list (after the signature check, "
+        "memoised per token); the peer finds nothing to delete.",
     ),
     Scenario(
         "refresh",
         "refresh-token rotation",
-        _refresh,
+        stateful.refresh,
         needs_grants=INTERACTIVE,
-        connections=REFRESH_CONNECTIONS,
+        connections=stateful.CONNECTIONS,
         consumes_state=True,
         note="Each load connection follows its own rotation chain (the new refresh token is the "
-        "next one presented); scopes openid offline_access api, so each grant also signs an ID "
-        "token. Run with threads = connections.",
+        "next one presented); the starting tokens come from authorization-code flows through "
+        "each server's sign-in pages (the peer's is a minimal bench page, as it ships none in "
+        "production), fresh for every load; figures are discarded if a chain breaks. Scopes "
+        "openid offline_access api, so each grant also signs an ID token.",
+    ),
+    Scenario(
+        "signin",
+        "password sign-in through the hosted form",
+        stateful.sign_in,
+        needs_grants=INTERACTIVE,
+        bastion_only=True,
+        connections=stateful.CONNECTIONS,
+        note="One login: GET the authorization endpoint (prompt=login), GET the sign-in page, "
+        "POST the password form (argon2id at the OWASP minimum, m=19 MiB t=2 p=1, CSRF token "
+        "and cookie checked), then the client redeems the code (PKCE) for tokens; each "
+        "connection is one browser. Bastion only: node-oidc-provider ships no production "
+        "login form (the bench's page for the peer compares plain strings and is no sign-in "
+        "to measure), so the comparison is per core with Keycloak's sizing guide and with "
+        "argon2id verifications measured bare in the same run (see below).",
     ),
 ]
 
 
 def available(scenario: Scenario, server: Server) -> str | None:
     """Why the scenario cannot run against this server, or None."""
-    if scenario.bastion_only and server.name != "bastion":
+    if scenario.bastion_only and server.kind != "bastion":
         return "not offered by this server"
     if scenario.needs_grants:
         assert server.rs256 is not None
-        offered = set(_metadata(server.rs256).get("grant_types_supported", ()))
+        offered = set(metadata(server.rs256).get("grant_types_supported", ()))
         missing = scenario.needs_grants - offered
         if missing:
             return "grant types not offered yet: " + ", ".join(sorted(missing))

@@ -48,10 +48,12 @@ class Issuer:
 
 @dataclass
 class Server:
-    name: str
+    name: str  # "bastion", "peer", or "bastion@granian" for a second Bastion on another stack
     port: int
     workers: int
     log_path: Path
+    kind: str = "bastion"  # "bastion" or "peer"
+    stack: str = ""
     rs256: Issuer | None = None
     es256: Issuer | None = None
     user_password: str = ""
@@ -78,6 +80,13 @@ class Server:
             "max_worker": max(workers, default=0),
             "total": round(total, 1),
         }
+
+    def cpu_seconds(self) -> float:
+        """CPU time (user + system) used so far by the serving processes and their parent."""
+        if self.process is None:
+            return 0.0
+        pids = {self.process.pid, *self.pids()}
+        return sum(_cpu_ticks(pid) for pid in pids) / os.sysconf("SC_CLK_TCK")
 
     def wait_ready(self, path: str, timeout: float = 90) -> None:
         deadline = time.monotonic() + timeout
@@ -137,6 +146,15 @@ def _cmdline(pid: int) -> str:
         return ""
 
 
+def _cpu_ticks(pid: int) -> int:
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return 0
+    fields = stat[stat.rindex(")") + 2 :].split()  # after "pid (comm) "
+    return int(fields[11]) + int(fields[12])  # utime, stime
+
+
 def _rss_kib(pid: int) -> int:
     try:
         for line in Path(f"/proc/{pid}/status").read_text().splitlines():
@@ -147,9 +165,15 @@ def _rss_kib(pid: int) -> int:
     return 0
 
 
-def _cli(env: dict[str, str], *args: str) -> str:
+def _cli(env: dict[str, str], *args: str, stdin: str | None = None) -> str:
     done = subprocess.run(
-        [str(BASTION), *args], env=env, capture_output=True, text=True, timeout=180, check=False
+        [str(BASTION), *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=False,
+        input=stdin,
     )
     if done.returncode != 0:
         raise RuntimeError(f"bastion {' '.join(args)} failed:\n{done.stdout}\n{done.stderr}")
@@ -157,7 +181,12 @@ def _cli(env: dict[str, str], *args: str) -> str:
 
 
 def start_bastion(
-    port: int, workers: int, *, database_url: str | None = None, stack: str | None = None
+    port: int,
+    workers: int,
+    *,
+    name: str = "bastion",
+    database_url: str | None = None,
+    stack: str | None = None,
 ) -> Server:
     data = TMP / f"bastion-{port}"
     shutil.rmtree(data, ignore_errors=True)
@@ -175,57 +204,38 @@ def start_bastion(
         env["BASTION_SERVER"] = stack
     _cli(env, "migrate")
     _cli(env, "bootstrap", "--json")
-    server = Server("bastion", port, workers, data / "server.log")
+    password = secrets.token_urlsafe(16)
+    server = Server(
+        name, port, workers, data / "server.log", stack=stack or "", user_password=password
+    )
     for alg, resource in (("RS256", RS256_RESOURCE), ("ES256", ES256_RESOURCE)):
         slug = f"bench-{alg.lower()}"
         _cli(env, "apps", "create", "--workspace", "demo", "--slug", slug, "--alg", alg)
-        created = json.loads(
-            _cli(
-                env,
-                "clients",
-                "create",
-                "--app",
-                slug,
-                "--name",
-                "bench",
-                "--scope",
-                "api",
-                "--audience",
-                resource,
-                *_interactive_grants(env, slug),
-            )
-        )
+        created = json.loads(_cli(env, "clients", "create", "--app", slug, *_client_args(resource)))
         issuer = Issuer(
             f"{server.base_url}/{slug}",
             Credentials(created["client_id"], created["client_secret"]),
             resource,
         )
         setattr(server, alg.lower(), issuer)
+    # The end user of the refresh and sign-in scenarios, made through the CLI.
+    user = ["users", "create", "--app", "bench-rs256", "--username", USER_NAME, "--password-stdin"]
+    _cli(env, *user, stdin=password + "\n")
     log = server.log_path.open("ab")
     server.process = subprocess.Popen([str(BASTION), "serve"], env=env, stdout=log, stderr=log)
     server.wait_ready("/readyz")
     return server
 
 
-def _interactive_grants(env: dict[str, str], slug: str) -> list[str]:
-    """Grants for the refresh scenario, when this version of Bastion has them."""
-    help_text = _cli(env, "clients", "create", "--help")
-    if "--redirect-uri" not in help_text:
-        return []
-    return [
-        "--grant",
-        "client_credentials",
-        "--grant",
-        "authorization_code",
-        "--grant",
-        "refresh_token",
-        "--redirect-uri",
-        "http://127.0.0.1/cb",
-        "--scope",
-        "openid",
-        "--scope",
-        "offline_access",
-    ]
+def _client_args(resource: str) -> list[str]:
+    """One confidential client: client credentials for the resource, and the code and refresh
+    grants (redirect URI as in flows.py) for the refresh and sign-in scenarios."""
+    args = ["--name", "bench", "--audience", resource, "--redirect-uri", "http://127.0.0.1/cb"]
+    for grant in ("client_credentials", "authorization_code", "refresh_token"):
+        args += ["--grant", grant]
+    for scope in ("api", "openid", "offline_access"):
+        args += ["--scope", scope]
+    return args
 
 
 def start_peer(node: Path, port: int, workers: int) -> Server:
@@ -242,7 +252,9 @@ def start_peer(node: Path, port: int, workers: int) -> Server:
         USER_NAME=USER_NAME,
         USER_PASSWORD=password,
     )
-    server = Server("peer", port, workers, TMP / f"peer-{port}.log", user_password=password)
+    server = Server(
+        "peer", port, workers, TMP / f"peer-{port}.log", kind="peer", user_password=password
+    )
     server.rs256 = Issuer(server.base_url, client, RS256_RESOURCE)
     server.es256 = Issuer(server.base_url, client, ES256_RESOURCE)
     log = server.log_path.open("ab")

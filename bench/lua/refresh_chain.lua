@@ -4,49 +4,37 @@
 -- tries them in turn until one is accepted, then follows that chain. (A server that keeps
 -- tokens per process, like the peer's in-memory adapter in a cluster, only accepts a chain on
 -- the connection of the worker that issued it; trying a few tokens finds one.)
--- Prints "bench: rotations=N refused=M stuck=S" from done().
-local auth = os.getenv("BENCH_AUTHORIZATION")
-local extra = os.getenv("BENCH_EXTRA") or ""
-local headers = {
-  ["Content-Type"] = "application/x-www-form-urlencoded",
-  ["Authorization"] = auth,
-}
-local pool = {}
-for line in io.lines(os.getenv("BENCH_TOKENS")) do
-  if line ~= "" then table.insert(pool, line) end
-end
+-- A refusal of a token the chain itself produced is a broken chain (counted as "broken"); a
+-- refusal of a pool token only moves on to the next one.
+-- Prints "bench: rotations=N refused=M stuck=S broken=B" from done().
+package.path = os.getenv("BENCH_LUA_DIR") .. "/?.lua;" .. package.path
+local common = require("common")
+
+local headers = common.form_headers()
+local pool = common.pool()
 local threads = {}
-local count = 0
 
 function setup(thread)
-  count = count + 1
-  thread:set("index", count)
-  table.insert(threads, thread)
+  common.enlist(threads, thread)
 end
 
-local mine, next_candidate, current = nil, 1, nil
-rotations, refused, stuck = 0, 0, 0
+local mine, next_candidate, current, chained = nil, 1, nil, false
+rotations, refused, stuck, broken = 0, 0, 0, 0
 
 function init(args)
-  mine = {}
-  local total = #threads > 0 and #threads or tonumber(os.getenv("BENCH_THREADS"))
-  for k = index, #pool, total do table.insert(mine, pool[k]) end
-end
-
-local function escape(s)
-  return (string.gsub(s, "[^%w%-%._~]", function(c) return string.format("%%%02X", string.byte(c)) end))
+  mine = common.share(pool, index, total)
 end
 
 function request()
   if current == nil then
-    current = mine[next_candidate]
+    current, chained = mine[next_candidate], false
     next_candidate = next_candidate + 1
     if current == nil then
       stuck = 1
       current = "exhausted"
     end
   end
-  local body = "grant_type=refresh_token&refresh_token=" .. escape(current) .. extra
+  local body = "grant_type=refresh_token&refresh_token=" .. common.escape(current)
   return wrk.format("POST", nil, headers, body)
 end
 
@@ -54,19 +42,14 @@ function response(status, headers, body)
   local token = status == 200 and string.match(body, '"refresh_token"%s*:%s*"([^"]+)"')
   if token then
     rotations = rotations + 1
-    current = token
+    current, chained = token, true
   else
     refused = refused + 1
+    if chained then broken = broken + 1 end
     if stuck == 0 then current = nil end
   end
 end
 
 function done(summary, latency, requests)
-  local r, f, s = 0, 0, 0
-  for _, thread in ipairs(threads) do
-    r = r + (thread:get("rotations") or 0)
-    f = f + (thread:get("refused") or 0)
-    s = s + (thread:get("stuck") or 0)
-  end
-  io.write(string.format("bench: rotations=%d refused=%d stuck=%d\n", r, f, s))
+  common.report(threads, { "rotations", "refused", "stuck", "broken" })
 end

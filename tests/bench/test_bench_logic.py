@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from bench.flows import fill
 from bench.loadgen import parse_report
-from bench.report import markdown, ratio, summarize
+from bench.report import logins_per_s, markdown, ratio, summarize
+from bench.stateful import _chains_held, _logins_done, _pool_outlasted
 
 WRK = """Running 20s test @ http://127.0.0.1:8080/demo/jwks
   2 threads and 32 connections
@@ -21,7 +22,7 @@ WRK = """Running 20s test @ http://127.0.0.1:8080/demo/jwks
   Non-2xx or 3xx responses: 7
 Requests/sec:  10000.50
 Transfer/sec:      5.00MB
-bench: expected=190 of 200000
+bench: expected=190 seen=200000
 """
 
 
@@ -33,7 +34,7 @@ def test_wrk_report_is_read_with_units_and_errors() -> None:
     assert result.requests == 200000
     assert result.non_2xx == 7
     assert result.socket_errors == 3
-    assert result.extra == {"expected": 190}
+    assert result.extra == {"expected": 190, "seen": 200000}
 
 
 def test_forms_are_filled_like_a_person_would() -> None:
@@ -115,3 +116,91 @@ def test_medians_ratios_and_the_table() -> None:
     assert "**2.00\N{MULTIPLICATION SIGN}**" in table
     assert "| refresh | *not yet* |" in table
     assert "50% of 2 cores' bare signing rate (2,000/s)" in table
+
+
+def test_stateful_loads_are_refused_when_they_did_not_do_what_they_claim() -> None:
+    assert _pool_outlasted({"first": 900, "repeats": 0}, 1000) is None
+    assert "ran out" in str(_pool_outlasted({"first": 1000, "repeats": 5}, 1000))
+    assert _chains_held({"rotations": 50, "refused": 3}) is None  # refused pool tokens: fine
+    assert "broke" in str(_chains_held({"rotations": 50, "broken": 1}))
+    assert "no usable" in str(_chains_held({"rotations": 50, "stuck": 1}))
+    assert "no refresh token" in str(_chains_held({"rotations": 0}))
+    assert _logins_done({"logins": 40, "failures": 0}) is None
+    assert "did not end with tokens" in str(_logins_done({"logins": 40, "failures": 2}))
+    assert "no sign-in" in str(_logins_done({"logins": 0}))
+
+
+def test_sign_in_cpu_stack_and_peak_memory_sections() -> None:
+    signin_run = {
+        **_run(100.0),
+        "cpu_us_per_request": 20000.0,
+        "peak_worker_mib": 140.5,
+        "extra": {"logins": 250, "failures": 0, "duration_us": 10_000_000},
+    }
+    assert logins_per_s(signin_run) == 25.0
+    signin = summarize([signin_run])
+    assert signin["logins_per_s"] == 25.0 and signin["cpu_us_per_request"] == 20000.0
+    intro = summarize([{**_run(4000), "cpu_us_per_request": 300.0, "peak_worker_mib": 99.0}])
+    peer = summarize([{**_run(5000), "cpu_us_per_request": 330.0, "peak_worker_mib": 150.0}])
+    granian = summarize([{**_run(4400), "cpu_us_per_request": 290.0}])
+    results = {
+        "started_at": "2026-11-26T00:00:00+00:00",
+        "machine": {
+            "cpu": "CPU",
+            "cores": 2,
+            "memory_gib": 24,
+            "kernel": "Linux",
+            "load_before": "0.1",
+            "load_after": "0.2",
+            "python": "3.11",
+            "node": "v22",
+            "oidc-provider": "9.13.3",
+            "wrk": "wrk 4.1.0",
+        },
+        "settings": {
+            "workers": 2,
+            "load": "wrk -t2 -c32 -d20s --latency",
+            "warmup": 5,
+            "rounds": 1,
+            "database": "embedded SQLite",
+            "bastion_stack": "uvicorn",
+            "compared_stacks": {"bastion@granian": "granian"},
+        },
+        "floor": {
+            "rs256_sign_per_s": 1000,
+            "rs256_verify_per_s": 30000,
+            "es256_sign_per_s": 20000,
+            "argon2id_verify_per_s": 25.0,
+        },
+        "scenarios": [
+            {
+                "name": "introspection",
+                "title": "introspection",
+                "note": "",
+                "bastion": {"runs": [{**_run(4000), "peak_worker_mib": 99.0}], "median": intro},
+                "bastion@granian": {"runs": [], "median": granian},
+                "peer": {"runs": [{**_run(5000), "peak_worker_mib": 150.0}], "median": peer},
+                "ratio": 0.8,
+            },
+            {
+                "name": "signin",
+                "title": "sign-in",
+                "note": "",
+                "load": "wrk -t16 -c16 -d20s --latency",
+                "bastion": {"runs": [signin_run], "median": signin},
+                "skipped": {"peer": "not offered by this server"},
+            },
+        ],
+        "memory": {
+            "bastion": {"after_start": {"max_worker": 90.0, "total": 270.0}, "after": {}},
+            "peer": {"after_start": {"max_worker": 85.0, "total": 220.0}, "after": {}},
+        },
+    }
+    table = markdown(results)
+    assert "| sign-in | 25.0 logins/s | - | - | *not offered by this server* |" in table
+    assert "**12.5 logins/s per core**" in table and "0.83\N{MULTIPLICATION SIGN} that" in table
+    assert "reach 50% of that ceiling" in table
+    assert "| introspection | 300 | 330 | 1.10\N{MULTIPLICATION SIGN} |" in table
+    assert "| introspection | 4,000 | 300 | 4,400 | 290 | 1.10\N{MULTIPLICATION SIGN} |" in table
+    assert "bastion 140.5 MiB (sign-in); peer 150.0 MiB (introspection)" in table
+    assert "Load: `wrk -t16 -c16 -d20s --latency`." in table
