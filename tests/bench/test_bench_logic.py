@@ -49,6 +49,20 @@ def test_forms_are_filled_like_a_person_would() -> None:
     assert data == {"csrf": "t0k", "identifier": "alice", "password": "s3cret", "decision": "allow"}
 
 
+MACHINE = {
+    "cpu": "CPU",
+    "cores": 2,
+    "memory_gib": 24,
+    "kernel": "Linux",
+    "load_before": "0.1",
+    "load_after": "0.2",
+    "python": "3.11",
+    "node": "v22",
+    "oidc-provider": "9.13.3",
+    "wrk": "wrk 4.1.0",
+}
+
+
 def _run(rps: float, p99: float = 5.0) -> dict[str, object]:
     return {
         "requests_per_s": rps,
@@ -68,18 +82,7 @@ def test_medians_ratios_and_the_table() -> None:
     assert ratio(bastion, peer) == 2.0
     results = {
         "started_at": "2026-11-25T22:00:00+00:00",
-        "machine": {
-            "cpu": "CPU",
-            "cores": 2,
-            "memory_gib": 24,
-            "kernel": "Linux",
-            "load_before": "0.1",
-            "load_after": "0.2",
-            "python": "3.11",
-            "node": "v22",
-            "oidc-provider": "9.13.3",
-            "wrk": "wrk 4.1.0",
-        },
+        "machine": MACHINE,
         "settings": {
             "workers": 2,
             "load": "wrk -t2 -c32 -d20s --latency",
@@ -145,18 +148,7 @@ def test_sign_in_cpu_stack_and_peak_memory_sections() -> None:
     granian = summarize([{**_run(4400), "cpu_us_per_request": 290.0}])
     results = {
         "started_at": "2026-11-26T00:00:00+00:00",
-        "machine": {
-            "cpu": "CPU",
-            "cores": 2,
-            "memory_gib": 24,
-            "kernel": "Linux",
-            "load_before": "0.1",
-            "load_after": "0.2",
-            "python": "3.11",
-            "node": "v22",
-            "oidc-provider": "9.13.3",
-            "wrk": "wrk 4.1.0",
-        },
+        "machine": MACHINE,
         "settings": {
             "workers": 2,
             "load": "wrk -t2 -c32 -d20s --latency",
