@@ -60,6 +60,7 @@ class Database:
         self._statements: dict[str, Any] = {}
         self._gate = asyncio.Lock() if self.is_sqlite else None
         self._lookups: dict[tuple[str, str], _Lookup] = {}
+        self._inserts: dict[str, Executable] = {}
 
     async def point_read(self, sql: str, params: Mapping[str, Any]) -> tuple[Any, ...] | None:
         """The first row of a lookup by an indexed key (``:name`` parameters), or None."""
@@ -127,9 +128,13 @@ class Database:
         there as it is. Returns once committed."""
         if not rows:
             return
-        dialect = sqlite if self.is_sqlite else postgresql
+        statement = self._inserts.get(table.name)
+        if statement is None:
+            dialect = sqlite if self.is_sqlite else postgresql
+            statement = dialect.insert(table).on_conflict_do_nothing()
+            self._inserts[table.name] = statement
         async with self._turn(), self._writer.begin() as conn:
-            await conn.execute(dialect.insert(table).on_conflict_do_nothing(), list(rows))
+            await conn.execute(statement, list(rows))
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncSession]:
