@@ -18,7 +18,7 @@ from typing import Any
 
 from bastion.cli.serve import DEFAULT_STACK, STACKS
 from bench import floor, report, tools
-from bench.loadgen import LoadResult, LoadSettings, run_load
+from bench.loadgen import LoadError, LoadResult, LoadSettings, run_load
 from bench.scenarios import SCENARIOS, available
 from bench.servers import ROOT, Server, start_bastion, start_peer
 from bench.targets import LoadPlan, Scenario, ScenarioError, Target
@@ -189,7 +189,7 @@ def run_scenario(
         if reason is None:
             try:
                 runners[server.name] = Runner(scenario, server, settings)
-            except ScenarioError as exc:
+            except (ScenarioError, LoadError) as exc:
                 reason = str(exc)
         if reason is not None:
             entry.setdefault("skipped", {})[server.name] = reason
@@ -203,9 +203,10 @@ def run_scenario(
                 continue
             try:
                 figures, problem = runner.measure()
-            except ScenarioError as exc:
+            except (ScenarioError, LoadError) as exc:  # this server's rounds end; the run goes on
                 entry.setdefault("skipped", {})[server.name] = str(exc)
                 runners.pop(server.name)
+                tools.say(f"{scenario.name} on {server.name}: stopped ({exc})")
                 continue
             if problem:
                 entry.setdefault("problems", {})[server.name] = problem

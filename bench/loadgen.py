@@ -92,7 +92,7 @@ def wrk_command(url: str, settings: LoadSettings, duration: float, script: str |
         "wrk",
         f"-t{settings.threads}",
         f"-c{settings.connections}",
-        f"-d{duration:g}s",
+        f"-d{max(1, math.ceil(duration))}s",  # wrk takes whole seconds only
         "--timeout",
         "10s",
         "--latency",
@@ -131,7 +131,7 @@ def _run(command: list[str], duration: float, env: dict[str, str] | None) -> str
     return done.stdout
 
 
-MINT_PROBE_SECONDS = 1.5
+MINT_PROBE_SECONDS = 2.0
 MINT_ROUNDS = 8
 
 

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from bench.flows import fill
-from bench.loadgen import parse_report
+from bench.loadgen import LoadSettings, parse_report, wrk_command
 from bench.report import logins_per_s, markdown, ratio, summarize
 from bench.stateful import _chains_held, _logins_done, _pool_outlasted
 
@@ -35,6 +35,12 @@ def test_wrk_report_is_read_with_units_and_errors() -> None:
     assert result.non_2xx == 7
     assert result.socket_errors == 3
     assert result.extra == {"expected": 190, "seen": 200000}
+
+
+def test_wrk_is_given_whole_seconds() -> None:
+    command = wrk_command("http://x/", LoadSettings(2, 16, 1.5), 1.5, "mint.lua")
+    assert "-d2s" in command and command[-1] == "http://x/" and command[-2].endswith("mint.lua")
+    assert "-d15s" in wrk_command("http://x/", LoadSettings(), 15.0, None)
 
 
 def test_forms_are_filled_like_a_person_would() -> None:
