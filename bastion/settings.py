@@ -13,7 +13,7 @@ import os
 from collections.abc import Mapping
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import urlsplit
 
 from pydantic import (
@@ -28,6 +28,8 @@ from pydantic import (
 
 ENV_PREFIX = "BASTION_"
 SECRET_FIELDS = frozenset({"master_key", "smtp_url"})
+SqliteDriver = Literal["aiosqlite", "inline"]
+DEFAULT_SQLITE_DRIVER: SqliteDriver = "aiosqlite"
 
 
 class LogFormat(StrEnum):
@@ -122,6 +124,13 @@ class Settings(BaseModel):
     demo: bool = Field(
         True,
         description="Let `bastion bootstrap` create the demo workspace, app and clients.",
+    )
+    sqlite_driver: SqliteDriver = Field(
+        DEFAULT_SQLITE_DRIVER,
+        description="How the embedded SQLite database is driven: 'aiosqlite' runs every "
+        "statement on a driver thread; 'inline' runs them on the event loop (no thread "
+        "hand-offs, about 3x less CPU per transaction; a write waiting for the lock still "
+        "yields the loop). Ignored with PostgreSQL.",
     )
     # Interactive sign-in (see README "Signing people in").
     argon2_memory_kib: int = Field(
@@ -275,9 +284,10 @@ class Settings(BaseModel):
 
     @property
     def effective_database_url(self) -> str:
-        if self.database_url:
-            return self.database_url
-        return f"sqlite+aiosqlite:///{(self.data_dir / 'bastion.db').resolve()}"
+        url = self.database_url or f"sqlite+aiosqlite:///{(self.data_dir / 'bastion.db').resolve()}"
+        if self.sqlite_driver == "inline" and url.startswith("sqlite+aiosqlite://"):
+            return "sqlite+bastion_inline://" + url.split("://", 1)[1]
+        return url
 
     @property
     def is_sqlite(self) -> bool:

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from bastion.cli.serve import DEFAULT_STACK, STACKS
+from bastion.settings import DEFAULT_SQLITE_DRIVER
 from bench import floor, report, tools
 from bench.loadgen import LoadError, LoadResult, LoadSettings, run_load
 from bench.scenarios import SCENARIOS, available
@@ -51,6 +52,17 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--compare-stacks",
         action="store_true",
         help="also run a Bastion on each other server stack, loaded in the same rounds",
+    )
+    parser.add_argument(
+        "--sqlite-driver",
+        choices=["aiosqlite", "inline"],
+        default=None,
+        help="Bastion's SQLite driver (default: what `bastion serve` uses, aiosqlite)",
+    )
+    parser.add_argument(
+        "--compare-drivers",
+        action="store_true",
+        help="also run a Bastion on the other SQLite driver, loaded in the same rounds",
     )
     parser.add_argument(
         "--out",
@@ -239,24 +251,38 @@ def main(argv: list[str] | None = None) -> int:
     servers: list[Server] = []
     memory: dict[str, Any] = {}
     main_stack = args.stack or DEFAULT_STACK
-    others = [s for s in STACKS if s != main_stack] if args.compare_stacks else []
+    driver = args.sqlite_driver or DEFAULT_SQLITE_DRIVER
+    # Variants of Bastion loaded in the same rounds, each with one setting changed.
+    variants: dict[str, tuple[str, dict[str, str]]] = {}
+    if args.compare_stacks:
+        for stack in STACKS:
+            if stack != main_stack:
+                variants[f"bastion@{stack}"] = (STACKS[stack], {"stack": stack})
+    if args.compare_drivers and args.db == "sqlite":
+        other = "inline" if driver == "aiosqlite" else "aiosqlite"
+        variants[f"bastion@{other}"] = (f"SQLite {other}", {"sqlite_driver": other})
     with contextlib.ExitStack() as databases:
         database_url = databases.enter_context(database(args.db))
         try:
             tools.say(f"starting Bastion and the peer, {args.workers} workers each")
             servers.append(
                 start_bastion(
-                    free_port(), args.workers, database_url=database_url, stack=main_stack
+                    free_port(),
+                    args.workers,
+                    database_url=database_url,
+                    stack=main_stack,
+                    sqlite_driver=driver,
                 )
             )
-            for stack in others:  # each on a database of its own
+            for name, (_, change) in variants.items():  # each on a database of its own
+                settings = {"stack": main_stack, "sqlite_driver": driver, **change}
                 servers.append(
                     start_bastion(
                         free_port(),
                         args.workers,
-                        name=f"bastion@{stack}",
+                        name=name,
                         database_url=databases.enter_context(database(args.db)),
-                        stack=stack,
+                        **settings,
                     )
                 )
             servers.append(start_peer(node, free_port(), args.workers))
@@ -277,9 +303,9 @@ def main(argv: list[str] | None = None) -> int:
         "load": LoadSettings(args.threads, args.connections, args.duration).describe(),
         "warmup": args.warmup,
         "rounds": args.rounds,
-        "database": "embedded SQLite" if args.db == "sqlite" else "PostgreSQL",
+        "database": f"embedded SQLite ({driver})" if args.db == "sqlite" else "PostgreSQL",
         "bastion_stack": STACKS[main_stack],
-        "compared_stacks": {f"bastion@{stack}": STACKS[stack] for stack in others},
+        "variants": {name: description for name, (description, _) in variants.items()},
     }
     results["scenarios"] = scenarios
     results["memory"] = memory

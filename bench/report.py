@@ -99,7 +99,7 @@ def markdown(results: dict[str, Any]) -> str:
     ]
     for sc in results["scenarios"]:
         lines.append(_row(sc))
-    lines += _floor(results) + _sign_in(results) + _cpu(results) + _stacks(results)
+    lines += _floor(results) + _sign_in(results) + _cpu(results) + _variants(results)
     lines += _memory(results) + _notes(results)
     return "\n".join(lines) + "\n"
 
@@ -193,20 +193,21 @@ def _cpu(results: dict[str, Any]) -> list[str]:
     ]
 
 
-def _stacks(results: dict[str, Any]) -> list[str]:
-    compared = results["settings"].get("compared_stacks") or {}
+def _variants(results: dict[str, Any]) -> list[str]:
+    settings = results["settings"]
+    compared = settings.get("variants") or settings.get("compared_stacks") or {}
     if not compared:
         return []
     names = list(compared)
-    default = results["settings"]["bastion_stack"]
     head = " | ".join(f"{compared[n]} req/s | CPU µs/req" for n in names)
     ratios_head = " | ".join(n.split("@", 1)[1] + " / default" for n in names)
     lines = [
         "",
-        f"Server stack, side by side in the same rounds (Bastion on {default} above; the same "
-        "code and settings on each other stack, with a database of its own):",
+        "Bastion variants, side by side in the same rounds: the default above, and the same "
+        "code with one setting changed (server stack or SQLite driver), each with a database "
+        "of its own:",
         "",
-        f"| scenario | {default} req/s | CPU µs/req | {head} | {ratios_head} |",
+        f"| scenario | default req/s | CPU µs/req | {head} | {ratios_head} |",
         "|---|" + "--:|" * (2 + 3 * len(names)),
     ]
     for sc in results["scenarios"]:

@@ -187,6 +187,7 @@ def start_bastion(
     name: str = "bastion",
     database_url: str | None = None,
     stack: str | None = None,
+    sqlite_driver: str | None = None,
 ) -> Server:
     data = TMP / f"bastion-{port}"
     shutil.rmtree(data, ignore_errors=True)
@@ -202,6 +203,8 @@ def start_bastion(
         env.update(BASTION_DATABASE_URL=database_url, BASTION_MASTER_KEY=_master_key())
     if stack:
         env["BASTION_SERVER"] = stack
+    if sqlite_driver:
+        env["BASTION_SQLITE_DRIVER"] = sqlite_driver
     _cli(env, "migrate")
     _cli(env, "bootstrap", "--json")
     password = secrets.token_urlsafe(16)

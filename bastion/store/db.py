@@ -1,7 +1,6 @@
-"""Engine and transactions. SQLite runs in WAL mode with write transactions that take the write
-lock up front (``BEGIN IMMEDIATE``), so two writers never deadlock on a lock upgrade.
+"""Engine and transactions. SQLite engines (WAL, write transactions that take the lock up front,
+driven through aiosqlite or inline on the loop) come from :mod:`bastion.store.sqlite_engine`.
 
-On SQLite the async engine runs the driver inline (:mod:`bastion.store.inline_sqlite`), and
 :meth:`Database.point_read`, the hot paths' single-row lookup by an indexed key (is this token
 revoked?), reads over a read-only connection of its own (:mod:`bastion.store.sqlite_direct`);
 on PostgreSQL it is a plain Core query. :meth:`Database.insert_new` writes a batch of rows in
@@ -29,8 +28,8 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlalchemy.pool import NullPool
 
-from bastion.store.inline_sqlite import create_sqlite_engine
 from bastion.store.sqlite_direct import DirectSqlite
+from bastion.store.sqlite_engine import create_sqlite_engine
 
 
 def create_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:

@@ -1,6 +1,6 @@
 """A read-only SQLite connection for the hot paths' point reads.
 
-Even inline (see ``inline_sqlite``), a query through the async engine costs a pooled
+Even inline (see ``sqlite_engine``), a query through the async engine costs a pooled
 connection, a transaction and the ORM's or Core's machinery: hundreds of microseconds. A lookup
 by an indexed key that runs on every request (is this token revoked?) reads instead over a
 read-only connection of its own, on the calling thread: microseconds in WAL mode, never waiting

@@ -264,4 +264,3 @@ def test_a_key_is_never_used_with_an_algorithm_of_another_key_type() -> None:
     mislabelled = VerificationKey("k", "RSA", None, None, ec_public)
     assert not mislabelled.accepts("RS256")
     assert VerificationKey("k", "EC", "P-256", None, ec_public).accepts("ES256")
-

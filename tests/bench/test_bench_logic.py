@@ -162,7 +162,7 @@ def test_sign_in_cpu_stack_and_peak_memory_sections() -> None:
             "rounds": 1,
             "database": "embedded SQLite",
             "bastion_stack": "uvicorn",
-            "compared_stacks": {"bastion@granian": "granian"},
+            "variants": {"bastion@granian": "granian"},
         },
         "floor": {
             "rs256_sign_per_s": 1000,

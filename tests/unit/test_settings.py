@@ -48,6 +48,10 @@ def test_database_urls_pick_async_drivers(tmp_path: Path) -> None:
     assert not pg.is_sqlite
     lite = Settings.from_env({"BASTION_DATABASE_URL": f"sqlite:///{tmp_path}/x.db"})
     assert lite.effective_database_url == f"sqlite+aiosqlite:///{tmp_path}/x.db"
+    inline = Settings.from_env(
+        {"BASTION_DATABASE_URL": f"sqlite:///{tmp_path}/x.db", "BASTION_SQLITE_DRIVER": "inline"}
+    )
+    assert inline.effective_database_url == f"sqlite+bastion_inline:///{tmp_path}/x.db"
     with pytest.raises(SettingsError):
         Settings.from_env({"BASTION_DATABASE_URL": "mysql://x"})
 

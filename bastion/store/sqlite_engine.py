@@ -1,17 +1,24 @@
-"""SQLite for the async engine, run inline on the event loop instead of on driver threads.
+"""SQLite engines for the async stack, with one of two drivers (``BASTION_SQLITE_DRIVER``).
 
-SQLite is a library, not a server: a statement on an indexed key takes microseconds. Through
-aiosqlite every call (begin, execute, fetch, commit) is a hand-off to the connection's thread
-and back, which costs far more than the statement: about 1.5 ms of CPU for one small
-transaction here, against 0.3 ms inline. So this dialect gives SQLAlchemy's async engine plain
-``sqlite3`` connections and lets it run them inside its greenlets, on the loop's thread.
+Both run in WAL mode with foreign keys on, and start a write transaction with
+``BEGIN IMMEDIATE`` so that two writers never deadlock on a lock upgrade.
 
+``aiosqlite`` (the default) runs every call (begin, execute, fetch, commit) on the
+connection's own thread; waiting for the write lock happens there, under a long busy timeout.
+
+``inline`` gives SQLAlchemy's async engine plain ``sqlite3`` connections and runs them inside
+its greenlets, on the loop's thread. SQLite is a library, not a server: a statement on an
+indexed key takes microseconds, while each hand-off to a driver thread and back costs far
+more: about 1.5 ms of CPU for one small transaction through aiosqlite, against 0.3 ms inline.
 The one thing SQLite may wait for is the write lock, which one writer holds at a time across
 all processes. Waiting inline would stall every request of the worker, so a write transaction
 starts with ``BEGIN IMMEDIATE`` under a zero busy timeout, and when the lock is taken it waits
 on the event loop (growing pauses, ``LOCK_WAIT_LIMIT`` in all) and tries again. Inside a write
 transaction nothing else waits: in WAL mode readers never block the writer, nor it them. Other
-statements keep a short busy timeout for SQLite's rare recovery moments.
+statements keep a short busy timeout for SQLite's rare recovery moments. This driver leans on
+two hooks of SQLAlchemy's async engine (``await_`` and a cursor's ``_async_soft_close``), so
+the SQLAlchemy version is pinned to a minor release in ``pyproject.toml`` and the store tests
+run on it.
 """
 
 from __future__ import annotations
@@ -19,6 +26,7 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +39,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.util.concurrency import await_
 
 DRIVER = "bastion_inline"
-BUSY_TIMEOUT_MS = 100  # for anything but taking the write lock (rare WAL recovery waits)
+BUSY_TIMEOUT_MS = 100  # inline: anything but taking the write lock (rare WAL recovery waits)
+THREAD_BUSY_TIMEOUT_MS = 30_000  # aiosqlite: its thread may wait this long for the write lock
 LOCK_WAIT_LIMIT = 30.0  # seconds a writer waits for the write lock before giving up
 FIRST_PAUSE, LONGEST_PAUSE = 0.0002, 0.02
 
@@ -83,20 +92,35 @@ registry.register(f"sqlite.{DRIVER}", __name__, "InlineSQLiteDialect")
 
 
 def create_sqlite_engine(url: str) -> AsyncEngine:
-    """An async engine on the SQLite file of ``url`` (any ``sqlite+driver:///path``)."""
+    """An async engine on the SQLite file of ``url``: ``sqlite+bastion_inline:///path`` runs
+    inline, any other ``sqlite+driver:///path`` through aiosqlite."""
     parsed = make_url(url)
     path = parsed.database or ""
     if path and path != ":memory:":
         Path(path).parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    engine = create_async_engine(
-        parsed.set(drivername=f"sqlite+{DRIVER}"),
-        connect_args={"check_same_thread": False, "isolation_level": None, "factory": _Connection},
-    )
-    _configure(engine)
+    if parsed.drivername == f"sqlite+{DRIVER}":
+        engine = create_async_engine(
+            parsed,
+            connect_args={
+                "check_same_thread": False,
+                "isolation_level": None,
+                "factory": _Connection,
+            },
+        )
+        _configure(engine, busy_timeout_ms=BUSY_TIMEOUT_MS, begin_write=begin_immediate)
+    else:
+        engine = create_async_engine(parsed.set(drivername="sqlite+aiosqlite"))
+        _configure(
+            engine,
+            busy_timeout_ms=THREAD_BUSY_TIMEOUT_MS,
+            begin_write=lambda conn: conn.exec_driver_sql("BEGIN IMMEDIATE"),
+        )
     return engine
 
 
-def _configure(engine: AsyncEngine) -> None:
+def _configure(
+    engine: AsyncEngine, *, busy_timeout_ms: int, begin_write: Callable[[Connection], object]
+) -> None:
     @event.listens_for(engine.sync_engine, "connect")
     def _on_connect(dbapi_conn: Any, _record: Any) -> None:
         # We issue BEGIN ourselves (pysqlite's implicit transactions are off).
@@ -105,13 +129,13 @@ def _configure(engine: AsyncEngine) -> None:
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+        cursor.execute(f"PRAGMA busy_timeout={busy_timeout_ms}")
         cursor.close()
 
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(conn: Connection) -> None:
         if conn.get_execution_options().get("sqlite_write", False):
-            begin_immediate(conn)
+            begin_write(conn)
         else:
             conn.exec_driver_sql("BEGIN")
 
