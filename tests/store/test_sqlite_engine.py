@@ -18,15 +18,25 @@ from bastion.store.db import Database
 
 
 @pytest.fixture(params=["aiosqlite", sqlite_engine.DRIVER])
-async def db(
-    db_kind: str, tmp_path: Path, request: pytest.FixtureRequest
-) -> AsyncIterator[Database]:
+def driver(db_kind: str, request: pytest.FixtureRequest) -> str:
     if db_kind != "sqlite":
         pytest.skip("SQLite only")
-    database = Database(f"sqlite+{request.param}:///{tmp_path / 'inline.db'}")
+    return str(request.param)
+
+
+async def open_db(driver: str, tmp_path: Path) -> Database:
+    database = Database(f"sqlite+{driver}:///{tmp_path / 'inline.db'}")
     async with database.write() as session:
-        await session.execute(text("CREATE TABLE counter (id INTEGER PRIMARY KEY, n INTEGER)"))
-        await session.execute(text("INSERT INTO counter VALUES (1, 0)"))
+        await session.execute(
+            text("CREATE TABLE IF NOT EXISTS counter (id INTEGER PRIMARY KEY, n INTEGER)")
+        )
+        await session.execute(text("INSERT OR IGNORE INTO counter VALUES (1, 0)"))
+    return database
+
+
+@pytest.fixture
+async def db(driver: str, tmp_path: Path) -> AsyncIterator[Database]:
+    database = await open_db(driver, tmp_path)
     yield database
     await database.dispose()
 
@@ -69,11 +79,11 @@ async def test_a_writer_waits_for_the_lock_while_the_loop_goes_on(
 
 
 async def test_a_writer_gives_up_after_the_limit(
-    db: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    driver: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    if not db.url.startswith(f"sqlite+{sqlite_engine.DRIVER}"):
-        pytest.skip("the inline driver's own limit (aiosqlite waits on its thread for 30 s)")
-    monkeypatch.setattr(sqlite_engine, "LOCK_WAIT_LIMIT", 0.1)
+    monkeypatch.setattr(sqlite_engine, "LOCK_WAIT_LIMIT", 0.1)  # inline: waits on the loop
+    monkeypatch.setattr(sqlite_engine, "THREAD_BUSY_TIMEOUT_MS", 100)  # aiosqlite: in SQLite
+    db = await open_db(driver, tmp_path)
     holder = other_process(tmp_path)
     holder.execute("BEGIN IMMEDIATE")
     try:
@@ -83,6 +93,7 @@ async def test_a_writer_gives_up_after_the_limit(
         holder.execute("ROLLBACK")
         holder.close()
     await increment(db)  # the connection went back to the pool in a usable state
+    await db.dispose()
 
 
 async def test_concurrent_writers_in_one_process_take_turns(db: Database) -> None:
