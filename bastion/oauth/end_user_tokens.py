@@ -14,11 +14,13 @@ from bastion.domain.ids import new_id, new_jti
 from bastion.oauth import token_types
 from bastion.oauth.access_token import issue_access_token
 from bastion.oauth.engine import Engine
-from bastion.oauth.grant_models import RefreshTokenRecord, SignIn
+from bastion.oauth.errors import InvalidGrant
+from bastion.oauth.grant_models import RefreshTokenRecord, Rotation, SignIn
 from bastion.oauth.id_token import issue_id_token
 from bastion.oauth.models import Client, IssuerContext, TokenResponse
 
 REFRESH_PREFIX = PREFIXES[CredentialKind.REFRESH_TOKEN]
+REFUSED = "the refresh token is invalid, expired or revoked"
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,6 +31,7 @@ class Lineage:
     family_id: str | None = None
     parent_id: str | None = None
     expires_at: datetime | None = None
+    rotation: Rotation | None = None
 
 
 async def issue_end_user_tokens(
@@ -43,6 +46,11 @@ async def issue_end_user_tokens(
     access_jti: str | None = None,
 ) -> TokenResponse:
     now = engine.clock()
+    jti = access_jti or new_jti()
+    refresh = None
+    if sign_in.session_id is not None and token_types.GRANT_REFRESH_TOKEN in client.grant_types:
+        # Saved (and the parent rotated) before anything is signed: a lost rotation signs nothing.
+        refresh = await _new_refresh_token(ctx, client, engine, sign_in, scope, lineage, jti)
     extra = {"sid": sign_in.session_id} if sign_in.session_id else {}
     access = issue_access_token(
         ctx,
@@ -52,11 +60,8 @@ async def issue_end_user_tokens(
         audiences=[ctx.default_audience],
         now=now,
         extra_claims=extra,
-        jti=access_jti or new_jti(),
+        jti=jti,
     )
-    refresh = None
-    if sign_in.session_id is not None and token_types.GRANT_REFRESH_TOKEN in client.grant_types:
-        refresh = await _new_refresh_token(ctx, client, engine, sign_in, scope, lineage, access.jti)
     id_token = None
     if "openid" in scope.split(" "):
         id_token = issue_id_token(
@@ -106,5 +111,9 @@ async def _new_refresh_token(
         expires_at=expires_at,
         access_jti=access_jti,
     )
-    await ports.refresh_tokens.save_refresh(engine.hasher.digest(token), record)
+    store = ports.refresh_tokens
+    if not await store.save_refresh(engine.hasher.digest(token), record, lineage.rotation):
+        # Another request rotated the parent first and no grace is allowed: a replay.
+        await store.revoke_family(record.family_id)
+        raise InvalidGrant(REFUSED)
     return token

@@ -56,6 +56,15 @@ class RefreshTokenRecord:
 
 
 @dataclass(frozen=True, slots=True)
+class Rotation:
+    """A refresh token's parent being marked rotated (at ``at``) in the transaction that saves
+    it. ``exclusive``: when the parent was rotated already, the new token is not saved."""
+
+    at: datetime
+    exclusive: bool
+
+
+@dataclass(frozen=True, slots=True)
 class DeviceCodeRecord:
     id: str
     issuer_id: str

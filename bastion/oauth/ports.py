@@ -15,6 +15,7 @@ from bastion.oauth.grant_models import (
     DeviceCodeRecord,
     LiveSession,
     RefreshTokenRecord,
+    Rotation,
     SignIn,
 )
 from bastion.oauth.models import Client, IssuerContext, OpaqueTokenRecord
@@ -67,7 +68,12 @@ class AuthorizationCodes(Protocol):
 
 
 class RefreshTokens(Protocol):
-    async def save_refresh(self, digest: bytes, record: RefreshTokenRecord) -> None: ...
+    async def save_refresh(
+        self, digest: bytes, record: RefreshTokenRecord, rotation: Rotation | None = None
+    ) -> bool:
+        """Store a new refresh token, with ``rotation`` marking its parent rotated in the same
+        transaction; False (nothing stored) when the rotation is exclusive and lost."""
+        ...
 
     async def find_refresh(self, digest: bytes) -> RefreshTokenRecord | None: ...
 

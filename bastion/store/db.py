@@ -96,9 +96,26 @@ class Database:
     async def execute(self, statement: Executable) -> int:
         """One Core statement (an UPDATE, an INSERT) in a write transaction of its own, without
         the ORM; returns the number of rows it changed."""
-        async with self._turn(), self._writer.begin() as conn:
-            result = await conn.execute(statement)
-        return int(getattr(result, "rowcount", 0))
+        return await self.execute_steps([(statement, None)])
+
+    async def execute_steps(
+        self, steps: Sequence[tuple[Executable, Mapping[str, Any] | None]], *, guarded: bool = False
+    ) -> int:
+        """Core statements with their parameters, in order, in one write transaction; returns
+        the number of rows the first one changed. When ``guarded`` and the first one changed
+        no row, the rest are not run and nothing is written (returns 0)."""
+        try:
+            async with self._turn(), self._writer.begin() as conn:
+                changed = -1
+                for statement, params in steps:
+                    result = await conn.execute(statement, dict(params) if params else None)
+                    if changed < 0:
+                        changed = int(getattr(result, "rowcount", 0))
+                        if guarded and changed == 0:
+                            raise _Unchanged
+        except _Unchanged:
+            return 0
+        return changed
 
     @asynccontextmanager
     async def _turn(self) -> AsyncIterator[None]:
@@ -148,6 +165,10 @@ class Database:
         if self._direct is not None:
             self._direct.close()
         await self.engine.dispose()
+
+
+class _Unchanged(Exception):
+    """A guarded step changed nothing: the transaction rolls back."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,15 +13,13 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from bastion.domain.scopes import parse_scope
-from bastion.oauth.end_user_tokens import Lineage, issue_end_user_tokens
+from bastion.oauth.end_user_tokens import REFUSED, Lineage, issue_end_user_tokens
 from bastion.oauth.engine import EndpointRequest, Engine
 from bastion.oauth.errors import InvalidGrant
-from bastion.oauth.grant_models import SignIn
+from bastion.oauth.grant_models import Rotation, SignIn
 from bastion.oauth.grants.sessions import check_live_session
 from bastion.oauth.models import Client, IssuerContext, TokenResponse
 from bastion.oauth.scope import grant_scope
-
-REFUSED = "the refresh token is invalid, expired or revoked"
 
 
 async def handle(
@@ -47,9 +45,6 @@ async def handle(
     session = await check_live_session(engine, record.session_id, record.subject)
     if session is None:
         raise InvalidGrant(REFUSED)
-    if not await store.rotate_refresh(record.id, now) and grace.total_seconds() == 0:
-        await store.revoke_family(record.family_id)
-        raise InvalidGrant(REFUSED)
     return await issue_end_user_tokens(
         ctx,
         client,
@@ -67,5 +62,8 @@ async def handle(
             family_id=record.family_id,
             parent_id=record.id,
             expires_at=min(record.expires_at, session.expires_at),
+            # Marked rotated in the transaction that saves its successor; without a grace
+            # window, a request that loses the race to rotate it is a replay.
+            rotation=Rotation(at=now, exclusive=grace.total_seconds() == 0),
         ),
     )

@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, Table, delete, insert, select, update
+from sqlalchemy import CursorResult, Table, bindparam, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -20,6 +20,7 @@ from bastion.oauth.grant_models import (
     AuthorizationCodeRecord,
     DeviceCodeRecord,
     RefreshTokenRecord,
+    Rotation,
     SignIn,
 )
 from bastion.store.db import Database
@@ -51,6 +52,13 @@ async def deny_jtis(
 
 
 REFRESH = cast(Table, RefreshToken.__table__)
+# Built once: executed with parameters, they skip building and keying a statement per call.
+INSERT_REFRESH = insert(REFRESH)
+ROTATE_REFRESH = (
+    update(REFRESH)
+    .where(REFRESH.c.id == bindparam("token_id"), REFRESH.c.rotated_at.is_(None))
+    .values(rotated_at=bindparam("now"))
+)
 
 
 class SqlGrantStore:
@@ -136,26 +144,34 @@ class SqlGrantStore:
 
     # --- refresh tokens (RFC 6749 §6) --------------------------------------------------
 
-    async def save_refresh(self, digest: bytes, record: RefreshTokenRecord) -> None:
-        await self.db.execute(
-            insert(REFRESH).values(
-                id=record.id,
-                digest=digest,
-                workspace_id=record.tenant,
-                app_id=record.realm,
-                issuer_id=record.issuer_id,
-                session_id=record.session_id,
-                family_id=record.family_id,
-                grant_id=record.grant_id,
-                parent_id=record.parent_id,
-                client_id=record.client_id,
-                subject=record.subject,
-                scope=record.scope,
-                audiences=[],
-                access_jti=record.access_jti,
-                expires_at=record.expires_at,
-            )
+    async def save_refresh(
+        self, digest: bytes, record: RefreshTokenRecord, rotation: Rotation | None = None
+    ) -> bool:
+        row: dict[str, Any] = {
+            "id": record.id,
+            "digest": digest,
+            "workspace_id": record.tenant,
+            "app_id": record.realm,
+            "issuer_id": record.issuer_id,
+            "session_id": record.session_id,
+            "family_id": record.family_id,
+            "grant_id": record.grant_id,
+            "parent_id": record.parent_id,
+            "client_id": record.client_id,
+            "subject": record.subject,
+            "scope": record.scope,
+            "audiences": [],
+            "access_jti": record.access_jti,
+            "expires_at": record.expires_at,
+        }
+        if rotation is None or record.parent_id is None:
+            await self.db.execute_steps([(INSERT_REFRESH, row)])
+            return True
+        rotated = {"token_id": record.parent_id, "now": rotation.at}
+        changed = await self.db.execute_steps(
+            [(ROTATE_REFRESH, rotated), (INSERT_REFRESH, row)], guarded=rotation.exclusive
         )
+        return changed == 1 or not rotation.exclusive
 
     async def find_refresh(self, digest: bytes) -> RefreshTokenRecord | None:
         row = await self.db.fetch_row(REFRESH, "digest", digest)
@@ -180,12 +196,8 @@ class SqlGrantStore:
         )
 
     async def rotate_refresh(self, token_id: str, now: datetime) -> bool:
-        changed = await self.db.execute(
-            update(REFRESH)
-            .where(REFRESH.c.id == token_id, REFRESH.c.rotated_at.is_(None))
-            .values(rotated_at=now)
-        )
-        return changed == 1
+        rotated = {"token_id": token_id, "now": now}
+        return await self.db.execute_steps([(ROTATE_REFRESH, rotated)]) == 1
 
     async def revoke_family(self, family_id: str) -> None:
         async with self.db.write() as session:
