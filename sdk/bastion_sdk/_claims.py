@@ -33,7 +33,7 @@ from ._errors import (
 )
 from ._jwk import VerificationKey
 from ._jws import ALGORITHMS, DEFAULT_ALGORITHMS, Header, Parts, b64url_decode, parse_header
-from ._models import AccessTokenClaims
+from ._models import AccessTokenClaims, UnfrozenClaims
 
 ACCESS_TOKEN_TYP = "at+jwt"
 # RFC 9068 §2.2: the claims every JWT access token carries.
@@ -50,7 +50,13 @@ _STRINGS = ("sub", "jti", "client_id")
 _SCAN = make_scanner(json.JSONDecoder())  # type: ignore[arg-type]
 
 
-def _json_object(segment: str) -> dict[str, Any]:
+def _json_object(segment: bytes) -> tuple[dict[str, Any], bool]:
+    """The decoded JSON object, and whether it may hold nested objects or arrays.
+
+    The JSON text decides the second: a nested `{` or `[` outside a string needs that
+    character in the text, so a text without either (past the opening brace) holds
+    only scalars. A brace inside a string merely sends the object the long way.
+    """
     try:
         text = b64url_decode(segment).decode("utf-8")
         value, end = _SCAN(text, 0)
@@ -58,7 +64,7 @@ def _json_object(segment: str) -> dict[str, Any]:
         raise InvalidToken("the token's payload is not JSON") from None
     if type(value) is not dict or (end != len(text) and not text[end:].isspace()):
         raise InvalidToken("the token's payload is not a JSON object")
-    return value
+    return value, "[" in text or text.find("{", 1) >= 0
 
 
 # The claim checks compare exact types (`type(v) is str`): JSON decoding yields only
@@ -146,13 +152,13 @@ class VerifierCore:
         self.required_claims = base | frozenset(required_claims)
         self.required_scopes = frozenset(required_scopes)
         self.clock = clock
-        self._headers: dict[str, Header] = {}
+        self._headers: dict[bytes, Header] = {}
         self._payload_cache_size = payload_cache_size
-        self._payloads: dict[str, Checked] = {}
+        self._payloads: dict[bytes, Checked] = {}
 
     # -- header ------------------------------------------------------------------
 
-    def header(self, segment: str) -> Header:
+    def header(self, segment: bytes) -> Header:
         """The parsed and policy-checked header; identical segments are parsed once."""
         header = self._headers.get(segment)
         if header is None:
@@ -180,18 +186,22 @@ class VerifierCore:
             )
 
     def split(self, token: str) -> Parts:
-        """Split a compact JWS (RFC 7515 §7.1), with the header checked (and cached)."""
+        """Split a compact JWS (RFC 7515 §7.1), with the header checked (and cached).
+
+        The token is encoded once; the segments are slices of those bytes, and the
+        signing input is the prefix before the last dot.
+        """
         try:
-            header_segment, payload, signature = token.split(".")
-        except (AttributeError, ValueError):
-            raise InvalidToken(
-                "the token is not a compact JWS (three dot-separated segments)"
-            ) from None
-        header = self._headers.get(header_segment) or self.header(header_segment)
-        try:
-            signing_input = token[: len(header_segment) + 1 + len(payload)].encode("ascii")
+            data = token.encode("ascii")
+        except AttributeError:
+            raise InvalidToken("the token is not a string") from None
         except UnicodeEncodeError:
             raise InvalidToken("the token contains non-ASCII characters") from None
+        signing_input, _, signature = data.rpartition(b".")
+        header_segment, dot, payload = signing_input.partition(b".")
+        if not dot or b"." in payload:
+            raise InvalidToken("the token is not a compact JWS (three dot-separated segments)")
+        header = self._headers.get(header_segment) or self.header(header_segment)
         return header, payload, signing_input, b64url_decode(signature)
 
     # -- signature -------------------------------------------------------------------
@@ -208,15 +218,16 @@ class VerifierCore:
 
     # -- claims ----------------------------------------------------------------------
 
-    def claims(self, payload: str, required_scopes: Iterable[str] | None) -> AccessTokenClaims:
+    def claims(self, payload: bytes, required_scopes: Iterable[str] | None) -> AccessTokenClaims:
         """The claims of a token whose signature has verified, after every claim check."""
-        checked = self._payloads.get(payload)
+        memo = self._payloads if self._payload_cache_size else None
+        checked = None if memo is None else memo.get(payload)
         if checked is None:
             checked = self.check_payload(payload)
-            if self._payload_cache_size:
-                if len(self._payloads) >= self._payload_cache_size:
-                    self._payloads.clear()
-                self._payloads[payload] = checked
+            if memo is not None:
+                if len(memo) >= self._payload_cache_size:
+                    memo.clear()
+                memo[payload] = checked
         claims, exp, valid_from = checked
         now, leeway = self.clock(), self.leeway
         if now - leeway >= exp:
@@ -235,9 +246,9 @@ class VerifierCore:
             raise InsufficientScope(needed, claims.scopes)
         return claims
 
-    def check_payload(self, segment: str) -> Checked:
+    def check_payload(self, segment: bytes) -> Checked:
         """The checks that depend on the payload alone."""
-        payload = _json_object(segment)
+        payload, nested = _json_object(segment)
         missing = self.required_claims.difference(payload)
         if missing:
             raise InvalidToken(f"the token lacks the required claim(s) {sorted(missing)}")
@@ -245,7 +256,11 @@ class VerifierCore:
         issuer = get("iss")
         if type(issuer) is not str or issuer not in self.issuers:
             raise IssuerMismatch(f"the token was issued by {issuer!r}, not by {self.issuer!r}")
-        audience = self.check_audience(get("aud"))
+        aud, audiences = get("aud"), self.audiences
+        if type(aud) is str and audiences is not None and aud in audiences:
+            audience: tuple[str, ...] = (aud,)  # the common case, in line
+        else:
+            audience = self.check_audience(aud)
         exp, nbf, iat = payload["exp"], get("nbf"), get("iat")  # exp is always required
         sub, jti, client_id = get("sub"), get("jti"), get("client_id")
         if (
@@ -257,7 +272,8 @@ class VerifierCore:
             or type(client_id) not in _OPTIONAL_STRING
         ):
             raise InvalidToken(_wrong_type(payload))
-        claims = AccessTokenClaims(
+        scope = get("scope")
+        claims = UnfrozenClaims(
             issuer,
             sub,
             audience,
@@ -266,9 +282,9 @@ class VerifierCore:
             None if nbf is None else int(nbf),
             jti,
             client_id,
-            self.check_scope(get("scope")),
-            _read_only(payload),
-        )
+            frozenset(scope.split()) if type(scope) is str else self.check_scope(scope),
+            _read_only(payload) if nested else MappingProxyType(payload),
+        ).freeze()
         if nbf is None or iat is None:
             return claims, exp, iat if nbf is None else nbf
         return claims, exp, max(nbf, iat)

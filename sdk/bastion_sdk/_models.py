@@ -144,6 +144,48 @@ class AccessTokenClaims:
         return thawed
 
 
+class UnfrozenClaims:
+    """AccessTokenClaims' slot layout with a plain `__init__`, for the verification hot path.
+
+    A frozen dataclass sets each field through `object.__setattr__`, which costs more than
+    most claim checks put together. This twin stores the fields with plain slot writes and
+    `freeze()` then retypes the instance (CPython allows `__class__` assignment between
+    classes with identical slots), so what callers get is an ordinary, frozen
+    AccessTokenClaims. tests/test_verify.py checks that both spellings give equal objects.
+    """
+
+    __slots__ = AccessTokenClaims.__slots__  # the dataclass's fields, in order
+
+    def __init__(
+        self,
+        issuer: str,
+        subject: str | None,
+        audience: tuple[str, ...],
+        expires_at: int,
+        issued_at: int | None,
+        not_before: int | None,
+        jwt_id: str | None,
+        client_id: str | None,
+        scopes: frozenset[str],
+        raw: Mapping[str, Any],
+    ) -> None:
+        self.issuer = issuer
+        self.subject = subject
+        self.audience = audience
+        self.expires_at = expires_at
+        self.issued_at = issued_at
+        self.not_before = not_before
+        self.jwt_id = jwt_id
+        self.client_id = client_id
+        self.scopes = scopes
+        self.raw = raw
+
+    def freeze(self) -> AccessTokenClaims:
+        """This object, now a frozen AccessTokenClaims."""
+        self.__class__ = AccessTokenClaims  # type: ignore[assignment]
+        return self  # type: ignore[return-value]
+
+
 def _thaw(value: Any) -> Any:
     if isinstance(value, Mapping):
         return {k: _thaw(v) for k, v in value.items()}

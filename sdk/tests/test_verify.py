@@ -346,3 +346,16 @@ async def test_the_memo_can_be_turned_off(all_keys_server: FakeAuthServer, flavo
     verifier = make_verifier(all_keys_server, flavor, payload_cache_size=0)
     token = mint()
     assert await verify(verifier, token) is not await verify(verifier, token)
+
+
+def test_hot_path_claims_are_ordinary_frozen_claims() -> None:
+    import dataclasses
+
+    from bastion_sdk._models import AccessTokenClaims, UnfrozenClaims
+
+    raw: dict[str, Any] = {}
+    values = (ISSUER, "user", (AUDIENCE,), 2, 1, None, "j", "c", frozenset({"read"}), raw)
+    built = UnfrozenClaims(*values).freeze()
+    assert type(built) is AccessTokenClaims and built == AccessTokenClaims(*values)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        built.subject = "admin"  # type: ignore[misc]
