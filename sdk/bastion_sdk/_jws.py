@@ -31,6 +31,15 @@ Verify = Callable[[Any, bytes, bytes], bool]
 # into "!", which the strict decoder refuses like any other character outside the alphabet.
 _TO_STANDARD = bytes.maketrans(b"-_+/=", b"+/!!!")
 _PADDING = (b"", b"", b"==", b"=")
+_ALPHABET = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+# The last character of a segment of 4n + 2 (4n + 3) characters carries 4 (2) bits that encode
+# nothing; canonical base64url sets them to zero, so only these characters may end it.
+_CANONICAL_LAST = (
+    None,
+    None,
+    frozenset(_ALPHABET[i] for i in range(0, 64, 16)),
+    frozenset(_ALPHABET[i] for i in range(0, 64, 4)),
+)
 
 
 def b64url_decode(segment: bytes) -> bytes:
@@ -39,8 +48,11 @@ def b64url_decode(segment: bytes) -> bytes:
     Strictness matters beyond parsing: a lenient decoder that skips stray characters
     lets one token be spelt many ways, which defeats deny-lists keyed on the token.
     One translation pass; the strict decoder then refuses anything left outside the
-    alphabet and a length of 4n + 1.
+    alphabet and a length of 4n + 1, and a non-zero unused last bit is refused here.
     """
+    last = _CANONICAL_LAST[len(segment) % 4]
+    if last is not None and segment[-1] not in last:
+        raise InvalidToken("the token is not three base64url segments")
     try:
         return binascii.a2b_base64(
             segment.translate(_TO_STANDARD) + _PADDING[len(segment) % 4], strict_mode=True

@@ -245,6 +245,18 @@ async def test_malformed_tokens(verifier: Verifier, token: str) -> None:
         await verify(verifier, token)
 
 
+async def test_one_token_has_one_spelling(verifier: Verifier) -> None:
+    """An RS256 signature is 342 base64url characters: the last carries 4 unused bits, which
+    must be zero, or one token could be spelt 16 ways past a deny-list keyed on its text."""
+    token = mint(RSA_KEY)
+    alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+    assert len(token.rsplit(".", 1)[1]) % 4 == 2
+    respelt = token[:-1] + alphabet[alphabet.index(token[-1]) | 1]
+    assert respelt != token and (await verify(verifier, token)).subject == "user-123"
+    with pytest.raises(InvalidToken):
+        await verify(verifier, respelt)
+
+
 def signed_payload(payload: bytes) -> str:
     header = {"alg": "RS256", "typ": "at+jwt", "kid": RSA_KEY.kid}
     signing_input = f"{b64json(header)}.{b64(payload)}"
