@@ -8,7 +8,9 @@ minimum (m=19456 KiB, t=2, p=1); RFC 9106 §4 gives stronger profiles for those 
 spare. Hashing is memory-hard and takes tens of milliseconds, so it always runs in a dedicated,
 bounded thread pool (the C code releases the GIL) and never on the event loop. ``burn`` spends
 the same work on sign-in attempts for unknown accounts, so response time does not reveal
-whether an account exists. Opaque, high-entropy secrets never come here (see ``secrets``).
+whether an account exists. Verifications reuse working memory from a small pool (see
+``argon2_memory``), given back after ``idle_seconds`` without any. Opaque, high-entropy secrets
+never come here (see ``secrets``).
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from dataclasses import dataclass, field
 import argon2
 from argon2.exceptions import InvalidHashError, VerificationError
 
+from bastion.crypto.argon2_memory import WorkingMemory
 from bastion.crypto.encoding import b64url_encode
 
 __all__ = ["Argon2Params", "PasswordCheck", "PasswordHasher"]
@@ -80,10 +83,19 @@ class PasswordCheck:
 class PasswordHasher:
     """Argon2id hashing on a bounded thread pool, awaited from async code."""
 
-    def __init__(self, params: Argon2Params = Argon2Params(), max_threads: int = 4) -> None:
+    def __init__(
+        self,
+        params: Argon2Params = Argon2Params(),
+        max_threads: int = 4,
+        *,
+        idle_seconds: float = 2.0,
+    ) -> None:
         if max_threads < 1:
             raise ValueError("max_threads must be at least 1")
         self._params = params
+        self._memory = WorkingMemory()
+        self._idle_seconds = idle_seconds
+        self._release: asyncio.TimerHandle | None = None
         self._hasher = argon2.PasswordHasher(
             time_cost=params.time_cost,
             memory_cost=params.memory_kib,
@@ -108,9 +120,13 @@ class PasswordHasher:
         return await loop.run_in_executor(self._pool, self._hasher.hash, password)
 
     def _verify_sync(self, stored_hash: str, password: str) -> PasswordCheck:
-        try:
-            self._hasher.verify(stored_hash, password)
-        except (VerificationError, InvalidHashError):
+        matched = self._memory.verify_raw(stored_hash, password.encode())
+        if matched is None:  # not argon2id v19, or malformed: argon2-cffi decides
+            try:
+                matched = self._hasher.verify(stored_hash, password)
+            except (VerificationError, InvalidHashError):
+                matched = False
+        if not matched:
             return PasswordCheck(ok=False, needs_rehash=False)
         try:
             needs_rehash = self._hasher.check_needs_rehash(stored_hash)
@@ -121,7 +137,20 @@ class PasswordHasher:
     async def verify(self, stored_hash: str, password: str) -> PasswordCheck:
         """Check ``password`` against ``stored_hash``; never raises for a mismatch or bad hash."""
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._pool, self._verify_sync, stored_hash, password)
+        try:
+            return await loop.run_in_executor(self._pool, self._verify_sync, stored_hash, password)
+        finally:
+            self._release_when_idle(loop)
+
+    def _release_when_idle(self, loop: asyncio.AbstractEventLoop) -> None:
+        """Free the pooled working memory once ``idle_seconds`` pass without verifications."""
+        if self._release is None:
+            self._release = loop.call_later(self._idle_seconds, self._release_idle, loop)
+
+    def _release_idle(self, loop: asyncio.AbstractEventLoop) -> None:
+        self._release = None
+        if not self._memory.release_idle(self._idle_seconds):
+            self._release_when_idle(loop)
 
     def _burn_sync(self, password: str) -> None:
         self._verify_sync(self._dummy_hash.result(), password)
@@ -129,8 +158,15 @@ class PasswordHasher:
     async def burn(self, password: str) -> None:
         """Spend one verification's worth of work, for sign-ins of unknown accounts."""
         loop = asyncio.get_running_loop()
-        await loop.run_in_executor(self._pool, self._burn_sync, password)
+        try:
+            await loop.run_in_executor(self._pool, self._burn_sync, password)
+        finally:
+            self._release_when_idle(loop)
 
     def close(self) -> None:
         """Stop the worker threads (waits for hashes already running)."""
         self._pool.shutdown(wait=True, cancel_futures=True)
+        if self._release is not None:
+            self._release.cancel()
+            self._release = None
+        self._memory.release_idle(0)

@@ -13,8 +13,9 @@ from __future__ import annotations
 import logging
 from collections.abc import Hashable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
+from sqlalchemy import Table
 from sqlalchemy.exc import IntegrityError
 
 from bastion.crypto.passwords import PasswordHasher
@@ -38,6 +39,7 @@ from bastion.store.schema import App, EndUser
 from bastion.store.types import utcnow
 
 log = logging.getLogger("bastion.end_users")
+APPS = cast(Table, App.__table__)
 WRONG_CREDENTIALS = "That email or username and password do not match."
 
 
@@ -104,11 +106,10 @@ class EndUsers:
         self.default_min_length = default_min_length
 
     async def app(self, app_id: str) -> AppRealm:
-        async with self.db.read() as session:
-            row = await session.get(App, app_id)
+        row = await self.db.fetch_row(APPS, "id", app_id)  # on every sign-in page: no ORM
         if row is None:
             raise NotFound("no such app")
-        return AppRealm(row.id, row.workspace_id, row.slug, row.name, dict(row.config))
+        return AppRealm(row["id"], row["workspace_id"], row["slug"], row["name"], row["config"])
 
     def policy(self, app: AppRealm) -> PasswordPolicy:
         return PasswordPolicy.for_app(app.config, self.default_min_length)

@@ -15,9 +15,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from enum import StrEnum
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import update
+from sqlalchemy import Table, update
 
 from bastion.crypto.secrets import KeyedHasher, new_opaque_token
 from bastion.domain.credentials import PREFIXES, CredentialKind
@@ -44,9 +44,10 @@ from bastion.services.end_users import AppRealm, EndUsers
 from bastion.services.sessions import SessionInfo, SessionService
 from bastion.store.db import Database
 from bastion.store.repositories import grants, people
-from bastion.store.repositories import interactions as repo
 from bastion.store.schema import Consent, Interaction
 from bastion.store.types import utcnow
+
+INTERACTIONS = cast(Table, Interaction.__table__)
 
 SessionSecrets = Callable[[str], str | None]  # app id -> that app's session cookie, if any
 
@@ -181,37 +182,38 @@ class Interactions:
         gone = NotFound("This sign-in has expired or was already finished. Start again.")
         if not browser or len(interaction_id) > 64:
             raise gone
-        async with self.db.read() as db_session:
-            row = await repo.interaction(db_session, interaction_id)
+        # Read on every page of a sign-in: by primary key, without an ORM session.
+        row = await self.db.fetch_row(INTERACTIONS, "id", interaction_id)
         if (
             row is None
-            or row.finished_at is not None
-            or row.expires_at <= utcnow()
-            or not self.hasher.matches(browser, row.browser_digest)
+            or row["finished_at"] is not None
+            or row["expires_at"] <= utcnow()
+            or not self.hasher.matches(browser, row["browser_digest"])
         ):
             raise gone
-        client = await self.engine.clients.get_client(row.client_id)
+        client = await self.engine.clients.get_client(row["client_id"])
         if client is None or not client.active:
             raise gone
         return InteractionView(
-            id=row.id,
-            kind=row.kind,
-            app=await self.users.app(row.app_id),
+            id=row["id"],
+            kind=row["kind"],
+            app=await self.users.app(row["app_id"]),
             client=client,
-            scopes=parse_scope(row.request.get("scope")),
-            request=dict(row.request),
-            session_id=row.session_id,
+            scopes=parse_scope(row["request"].get("scope")),
+            request=dict(row["request"]),
+            session_id=row["session_id"],
         )
 
     async def signed_in(self, view: InteractionView, session: SessionInfo) -> Outcome:
+        if view.kind == "authorize":
+            request = AuthorizationRequest.from_dict(_request_fields(view.request))
+            if not await self._needs_consent(session, view.client, request.scope, request.prompt):
+                # Finished at once: the session is recorded by the same write.
+                return await self._finish_authorize(view, session, request, signed_in=True)
         async with self.db.write() as db_session:
             await db_session.execute(
                 update(Interaction).where(Interaction.id == view.id).values(session_id=session.id)
             )
-        if view.kind == "authorize":
-            request = AuthorizationRequest.from_dict(_request_fields(view.request))
-            if not await self._needs_consent(session, view.client, request.scope, request.prompt):
-                return await self._finish_authorize(view, session, request)
         return Outcome(Step.CONSENT, interaction_id=view.id)
 
     async def current_session(self, view: InteractionView) -> SessionInfo:
@@ -245,19 +247,28 @@ class Interactions:
         return await self._finish_authorize(view, session, request)
 
     async def _finish_authorize(
-        self, view: InteractionView, session: SessionInfo, request: AuthorizationRequest
+        self,
+        view: InteractionView,
+        session: SessionInfo,
+        request: AuthorizationRequest,
+        *,
+        signed_in: bool = False,
     ) -> Outcome:
-        await self._finish_once(view)
+        await self._finish_once(view, session.id if signed_in else None)
         ctx = await self._issuer(view)
         url = await issue_code(request, view.client, session.sign_in, ctx, self.engine)
         return Outcome(Step.DONE, redirect=url)
 
-    async def _finish_once(self, view: InteractionView) -> None:
+    async def _finish_once(self, view: InteractionView, session_id: str | None = None) -> None:
+        """Mark the interaction finished (and, given ``session_id``, signed in), only once."""
+        values: dict[str, object] = {"finished_at": utcnow()}
+        if session_id is not None:
+            values["session_id"] = session_id
         async with self.db.write() as db_session:
             result = await db_session.execute(
                 update(Interaction)
                 .where(Interaction.id == view.id, Interaction.finished_at.is_(None))
-                .values(finished_at=utcnow())
+                .values(values)
             )
         if grants.changed_rows(result) != 1:
             raise NotFound("This sign-in was already finished.")

@@ -8,12 +8,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bastion.domain.tenancy import Tenant
-from bastion.store.schema import Interaction, OneTimeCode, OutboxMessage
+from bastion.store.schema import OneTimeCode, OutboxMessage
 from bastion.store.scoping import scoped
-
-
-async def interaction(session: AsyncSession, interaction_id: str) -> Interaction | None:
-    return await session.get(Interaction, interaction_id)
 
 
 async def live_codes(
