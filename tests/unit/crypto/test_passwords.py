@@ -3,7 +3,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import time
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 
 import pytest
 
@@ -69,15 +69,22 @@ async def test_needs_rehash_when_params_change(hasher: PasswordHasher) -> None:
 
 
 async def test_burn_spends_comparable_work(hasher: PasswordHasher) -> None:
+    """Measured in CPU time (the hashing threads are this process's), best of three, so that
+    a busy machine does not make it flaky."""
     stored = await hasher.hash("real-password")
     await hasher.burn("warm-up")
-    started = time.perf_counter()
-    await hasher.verify(stored, "guess")
-    verify_seconds = time.perf_counter() - started
-    started = time.perf_counter()
-    await hasher.burn("guess")
-    burn_seconds = time.perf_counter() - started
-    assert burn_seconds > verify_seconds * 0.25
+
+    async def cpu_seconds(work: Callable[[], Awaitable[object]]) -> float:
+        best = float("inf")
+        for _ in range(3):
+            started = time.process_time()
+            await work()
+            best = min(best, time.process_time() - started)
+        return best
+
+    verify_seconds = await cpu_seconds(lambda: hasher.verify(stored, "guess"))
+    burn_seconds = await cpu_seconds(lambda: hasher.burn("guess"))
+    assert burn_seconds > verify_seconds * 0.5
 
 
 async def test_event_loop_keeps_running_while_hashing() -> None:
