@@ -5,35 +5,28 @@ turns."""
 from __future__ import annotations
 
 import asyncio
-import sqlite3
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import OperationalError
 
-from bastion.store import sqlite_engine
 from bastion.store.db import Database
+from tests.store.lock_holder import (
+    SQLITE_FILE,
+    other_process,
+    refused_behind_the_lock,
+    short_inline_wait,
+    wait_behind_the_lock,
+)
 
 
-@pytest.fixture(params=["aiosqlite", sqlite_engine.DRIVER])
-async def db(
-    db_kind: str, tmp_path: Path, request: pytest.FixtureRequest
-) -> AsyncIterator[Database]:
-    if db_kind != "sqlite":
-        pytest.skip("SQLite only")
-    database = Database(f"sqlite+{request.param}:///{tmp_path / 'inline.db'}")
-    async with database.write() as session:
+@pytest.fixture
+async def db(sqlite_db: Database) -> Database:
+    async with sqlite_db.write() as session:
         await session.execute(text("CREATE TABLE counter (id INTEGER PRIMARY KEY, n INTEGER)"))
         await session.execute(text("INSERT INTO counter VALUES (1, 0)"))
-    yield database
-    await database.dispose()
-
-
-def other_process(tmp_path: Path) -> sqlite3.Connection:
-    """A connection of its own, standing for another worker process."""
-    return sqlite3.connect(tmp_path / "inline.db", isolation_level=None, check_same_thread=False)
+    return sqlite_db
 
 
 async def increment(db: Database) -> None:
@@ -46,23 +39,7 @@ async def increment(db: Database) -> None:
 async def test_a_writer_waits_for_the_lock_while_the_loop_goes_on(
     db: Database, tmp_path: Path
 ) -> None:
-    holder = other_process(tmp_path)
-    holder.execute("BEGIN IMMEDIATE")
-    ticks = 0
-
-    async def ticker() -> None:
-        nonlocal ticks
-        while True:
-            ticks += 1
-            await asyncio.sleep(0.001)
-
-    beat = asyncio.create_task(ticker())
-    waiting = asyncio.create_task(increment(db))
-    await asyncio.sleep(0.2)
-    assert not waiting.done() and ticks > 20  # the loop kept running while the write waited
-    holder.execute("COMMIT")
-    await asyncio.wait_for(waiting, 5)
-    beat.cancel()
+    holder = await wait_behind_the_lock(tmp_path / SQLITE_FILE, increment(db))
     holder.close()
     async with db.read() as session:
         assert (await session.execute(text("SELECT n FROM counter"))).scalar_one() == 1
@@ -71,17 +48,8 @@ async def test_a_writer_waits_for_the_lock_while_the_loop_goes_on(
 async def test_a_writer_gives_up_after_the_limit(
     db: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    if not db.url.startswith(f"sqlite+{sqlite_engine.DRIVER}"):
-        pytest.skip("the inline driver's own limit (aiosqlite waits on its thread for 30 s)")
-    monkeypatch.setattr(sqlite_engine, "LOCK_WAIT_LIMIT", 0.1)
-    holder = other_process(tmp_path)
-    holder.execute("BEGIN IMMEDIATE")
-    try:
-        with pytest.raises(OperationalError, match="locked"):
-            await increment(db)
-    finally:
-        holder.execute("ROLLBACK")
-        holder.close()
+    short_inline_wait(db, monkeypatch)
+    await refused_behind_the_lock(tmp_path / SQLITE_FILE, lambda: increment(db), OperationalError)
     await increment(db)  # the connection went back to the pool in a usable state
 
 
@@ -92,7 +60,7 @@ async def test_concurrent_writers_in_one_process_take_turns(db: Database) -> Non
 
 
 async def test_reads_see_other_connections_commits_at_once(db: Database, tmp_path: Path) -> None:
-    other = other_process(tmp_path)
+    other = other_process(tmp_path / SQLITE_FILE)
     other.execute("UPDATE counter SET n = 41 WHERE id = 1")
     async with db.engine.connect() as conn:
         assert (await conn.execute(text("SELECT n + 1 FROM counter"))).scalar_one() == 42
