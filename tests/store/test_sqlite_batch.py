@@ -6,11 +6,12 @@ failure."""
 from __future__ import annotations
 
 import sqlite3
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
 from sqlalchemy import Column, ForeignKey, Integer, MetaData, String, Table, select
+from sqlalchemy.types import TypeDecorator
 
 from bastion.store.db import Database
 from bastion.store.types import UTCDateTime
@@ -85,3 +86,17 @@ async def test_an_inline_batch_gives_up_after_the_limit(
     await refused_behind_the_lock(tmp_path / SQLITE_FILE, write, sqlite3.OperationalError)
     await db.insert_new(ITEMS, [item("b")])
     assert set(await items(db)) == {"b"}
+
+
+def test_utc_timestamps_are_written_as_sqlalchemy_writes_them(sqlite_db: Database) -> None:
+    dialect = sqlite_db.engine.dialect
+    column = UTCDateTime().dialect_impl(dialect)
+    ours = column.bind_processor(dialect)
+    general = TypeDecorator.bind_processor(column, dialect)
+    assert ours is not None and general is not None
+    paris = AT.astimezone(timezone(timedelta(hours=1)))
+    assert ours(AT) == ours(paris) == "2026-01-02 03:04:05.678901"
+    for value in (AT, paris, AT.replace(microsecond=0), datetime(1, 1, 1, tzinfo=UTC), None):
+        assert ours(value) == general(value)
+    with pytest.raises(ValueError, match="naive"):
+        ours(datetime(2026, 1, 2))
