@@ -4,7 +4,8 @@ driven through aiosqlite or inline on the loop) come from :mod:`bastion.store.sq
 :meth:`Database.point_read`, the hot paths' single-row lookup by an indexed key (is this token
 revoked?), reads over a read-only connection of its own (:mod:`bastion.store.sqlite_direct`);
 on PostgreSQL it is a plain Core query. :meth:`Database.insert_new` writes a batch of rows in
-one transaction (the deny-list's group commits).
+one transaction (the deny-list's group commits); on SQLite in one call to the driver, over a
+connection of its own (:mod:`bastion.store.sqlite_batch`).
 """
 
 from __future__ import annotations
@@ -28,8 +29,9 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlalchemy.pool import NullPool
 
+from bastion.store.sqlite_batch import BatchInsert, BatchWriter
 from bastion.store.sqlite_direct import DirectSqlite
-from bastion.store.sqlite_engine import create_sqlite_engine
+from bastion.store.sqlite_engine import DRIVER, create_sqlite_engine
 
 
 def create_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
@@ -56,6 +58,9 @@ class Database:
         self._write = async_sessionmaker(writer, expire_on_commit=False)
         path = _sqlite_file(url) if self.is_sqlite else None
         self._direct = DirectSqlite(path) if path is not None else None
+        inline = url.startswith(f"sqlite+{DRIVER}:")
+        self._batches = BatchWriter(path, inline=inline) if path is not None else None
+        self._batch_inserts: dict[str, BatchInsert] = {}
         self._statements: dict[str, Any] = {}
         self._gate = asyncio.Lock() if self.is_sqlite else None
         self._lookups: dict[tuple[str, str], _Lookup] = {}
@@ -144,6 +149,15 @@ class Database:
         there as it is. Returns once committed."""
         if not rows:
             return
+        if self._batches is not None:
+            batch = self._batch_inserts.get(table.name)
+            if batch is None:
+                batch = BatchInsert.build(table, self.engine.dialect)
+                self._batch_inserts[table.name] = batch
+            if batch.covers(rows):
+                async with self._turn():
+                    await self._batches.insert(batch.sql, batch.params(rows))
+                return
         statement = self._inserts.get(table.name)
         if statement is None:
             dialect = sqlite if self.is_sqlite else postgresql
@@ -164,6 +178,8 @@ class Database:
     async def dispose(self) -> None:
         if self._direct is not None:
             self._direct.close()
+        if self._batches is not None:
+            self._batches.close()
         await self.engine.dispose()
 
 

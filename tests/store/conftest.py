@@ -1,4 +1,5 @@
-"""A migrated, bootstrapped container on a fresh database of the kind under test."""
+"""A migrated, bootstrapped container on a fresh database of the kind under test; an empty
+SQLite database through each SQLite driver in turn."""
 
 from __future__ import annotations
 
@@ -9,7 +10,9 @@ import pytest
 
 from bastion.container import Container
 from bastion.settings import Settings
-from bastion.store import migrate
+from bastion.store import migrate, sqlite_engine
+from bastion.store.db import Database
+from tests.store.lock_holder import SQLITE_FILE
 from tests.support.live import TEST_MASTER_KEY
 
 
@@ -25,3 +28,15 @@ async def container(
     await built.bootstrap()
     yield built
     await built.close()
+
+
+@pytest.fixture(params=["aiosqlite", sqlite_engine.DRIVER])
+async def sqlite_db(
+    db_kind: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> AsyncIterator[Database]:
+    """An empty database in ``tmp_path / SQLITE_FILE``; SQLite runs only."""
+    if db_kind != "sqlite":
+        pytest.skip("SQLite only")
+    database = Database(f"sqlite+{request.param}:///{tmp_path / SQLITE_FILE}")
+    yield database
+    await database.dispose()
