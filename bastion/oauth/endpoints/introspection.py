@@ -61,16 +61,8 @@ async def _introspect_opaque(
         or record.expires_at <= datetime.fromtimestamp(now, UTC)
     ):
         return INACTIVE
-    body: dict[str, Any] = {
-        "active": True,
-        "token_type": "Bearer",
-        "client_id": record.client_id,
-        "sub": record.subject,
-        "iss": ctx.url,
-        "exp": int(record.expires_at.timestamp()),
-    }
-    if record.scope:
-        body["scope"] = record.scope
+    body = _active(record.client_id, record.subject, ctx, record.expires_at, record.scope)
+    body["token_type"] = "Bearer"
     if record.audiences:
         body["aud"] = list(record.audiences)
     for key, value in record.claims.items():
@@ -94,13 +86,20 @@ async def _introspect_refresh(
         return INACTIVE
     if record.session_id and await engine.ports.sessions.live_session(record.session_id) is None:
         return INACTIVE
+    return _active(record.client_id, record.subject, ctx, record.expires_at, record.scope)
+
+
+def _active(
+    client_id: str, subject: str, ctx: IssuerContext, expires_at: datetime, scope: str | None
+) -> dict[str, Any]:
+    """The members every active answer about a stored token carries."""
     body: dict[str, Any] = {
         "active": True,
-        "client_id": record.client_id,
-        "sub": record.subject,
+        "client_id": client_id,
+        "sub": subject,
         "iss": ctx.url,
-        "exp": int(record.expires_at.timestamp()),
+        "exp": int(expires_at.timestamp()),
     }
-    if record.scope:
-        body["scope"] = record.scope
+    if scope:
+        body["scope"] = scope
     return body
