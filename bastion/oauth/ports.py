@@ -77,10 +77,6 @@ class RefreshTokens(Protocol):
 
     async def find_refresh(self, digest: bytes) -> RefreshTokenRecord | None: ...
 
-    async def rotate_refresh(self, token_id: str, now: datetime) -> bool:
-        """Mark the token rotated; False when another request rotated it first."""
-        ...
-
     async def revoke_family(self, family_id: str) -> None: ...
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Callable
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -13,7 +14,12 @@ from sqlalchemy import select
 
 from bastion.container import Container
 from bastion.domain.ids import new_id
-from bastion.oauth.grant_models import AuthorizationCodeRecord, RefreshTokenRecord, SignIn
+from bastion.oauth.grant_models import (
+    AuthorizationCodeRecord,
+    RefreshTokenRecord,
+    Rotation,
+    SignIn,
+)
 from bastion.services.tenancy import get_app
 from bastion.settings import Settings
 from bastion.store import migrate
@@ -118,24 +124,29 @@ async def test_refresh_rotation_has_one_winner(base: tuple[Settings, Container])
     assert issuer is not None
     token_id = new_id()
     store = container.engine.ports.refresh_tokens
-    await store.save_refresh(
-        container.hasher.digest("bas_rt_rotation"),
-        RefreshTokenRecord(
-            id=token_id,
-            issuer_id=issuer.id,
-            realm=app.id,
-            tenant=app.workspace_id,
-            client_id="app_x",
-            subject="user",
-            scope="openid",
-            session_id=None,
-            family_id=token_id,
-            grant_id=None,
-            expires_at=datetime.now(UTC) + timedelta(days=1),
-        ),
+    parent = RefreshTokenRecord(
+        id=token_id,
+        issuer_id=issuer.id,
+        realm=app.id,
+        tenant=app.workspace_id,
+        client_id="app_x",
+        subject="user",
+        scope="openid",
+        session_id=None,
+        family_id=token_id,
+        grant_id=None,
+        expires_at=datetime.now(UTC) + timedelta(days=1),
     )
-    now = datetime.now(UTC)
-    results = await asyncio.gather(*(store.rotate_refresh(token_id, now) for _ in range(8)))
+    await store.save_refresh(container.hasher.digest("bas_rt_rotation"), parent)
+    # Eight requests race to rotate the parent, each saving its own successor with it.
+    rotation = Rotation(at=datetime.now(UTC), exclusive=True)
+    successors = [replace(parent, id=new_id(), parent_id=token_id) for _ in range(8)]
+    results = await asyncio.gather(
+        *(
+            store.save_refresh(container.hasher.digest(f"bas_rt_next_{n}"), child, rotation)
+            for n, child in enumerate(successors)
+        )
+    )
     assert sorted(results) == [False] * 7 + [True]
     await store.revoke_family(token_id)
     found = await store.find_refresh(container.hasher.digest("bas_rt_rotation"))

@@ -195,10 +195,6 @@ class SqlGrantStore:
             access_jti=row["access_jti"],
         )
 
-    async def rotate_refresh(self, token_id: str, now: datetime) -> bool:
-        rotated = {"token_id": token_id, "now": now}
-        return await self.db.execute_steps([(ROTATE_REFRESH, rotated)]) == 1
-
     async def revoke_family(self, family_id: str) -> None:
         async with self.db.write() as session:
             tokens = list(
