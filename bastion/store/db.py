@@ -3,9 +3,10 @@ driven through aiosqlite or inline on the loop) come from :mod:`bastion.store.sq
 
 :meth:`Database.point_read`, the hot paths' single-row lookup by an indexed key (is this token
 revoked?), reads over a read-only connection of its own (:mod:`bastion.store.sqlite_direct`);
-on PostgreSQL it is a plain Core query. :meth:`Database.insert_new` writes a batch of rows in
-one transaction (the deny-list's group commits); on SQLite in one call to the driver, over a
-connection of its own (:mod:`bastion.store.sqlite_batch`).
+on PostgreSQL it is a plain Core query. The hot paths' writes, :meth:`Database.execute_steps`
+(a refresh token's rotation) and :meth:`Database.insert_new` (the deny-list's group commits),
+run on SQLite as one call to ``sqlite3`` over a connection of their own
+(:mod:`bastion.store.sqlite_writes`), whichever driver the engine uses.
 """
 
 from __future__ import annotations
@@ -29,9 +30,11 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlalchemy.pool import NullPool
 
-from bastion.store.sqlite_batch import BatchInsert, BatchWriter
 from bastion.store.sqlite_direct import DirectSqlite
-from bastion.store.sqlite_engine import DRIVER, create_sqlite_engine
+from bastion.store.sqlite_engine import create_sqlite_engine
+from bastion.store.sqlite_writes import CompiledWrite, DirectWriter, Step
+
+MAX_COMPILED = 256  # statements kept compiled for the direct writer (they are module constants)
 
 
 def create_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
@@ -58,9 +61,10 @@ class Database:
         self._write = async_sessionmaker(writer, expire_on_commit=False)
         path = _sqlite_file(url) if self.is_sqlite else None
         self._direct = DirectSqlite(path) if path is not None else None
-        inline = url.startswith(f"sqlite+{DRIVER}:")
-        self._batches = BatchWriter(path, inline=inline) if path is not None else None
-        self._batch_inserts: dict[str, BatchInsert] = {}
+        self._writes = DirectWriter(path) if path is not None else None
+        # By the statement's identity (kept alive here) and its parameter names; None when
+        # the statement needs the engine (see CompiledWrite.build).
+        self._compiled: dict[tuple[int, tuple[str, ...]], tuple[Any, CompiledWrite | None]] = {}
         self._statements: dict[str, Any] = {}
         self._gate = asyncio.Lock() if self.is_sqlite else None
         self._lookups: dict[tuple[str, str], _Lookup] = {}
@@ -109,6 +113,10 @@ class Database:
         """Core statements with their parameters, in order, in one write transaction; returns
         the number of rows the first one changed. When ``guarded`` and the first one changed
         no row, the rest are not run and nothing is written (returns 0)."""
+        direct = self._direct_steps(steps)
+        if direct is not None and self._writes is not None:
+            async with self._turn():
+                return await self._writes.transaction(direct, guarded=guarded)
         try:
             async with self._turn(), self._writer.begin() as conn:
                 changed = -1
@@ -121,6 +129,31 @@ class Database:
         except _Unchanged:
             return 0
         return changed
+
+    def _direct_steps(
+        self, steps: Sequence[tuple[Executable, Mapping[str, Any] | None]]
+    ) -> list[Step] | None:
+        """The steps compiled for the direct writer, or None when one of them needs the engine
+        (or the database is not an SQLite file)."""
+        if self._writes is None:
+            return None
+        direct: list[Step] = []
+        for statement, params in steps:
+            compiled = self._compile(statement, params or {})
+            if compiled is None:
+                return None
+            direct.append((compiled.sql, [compiled.values(params or {})]))
+        return direct
+
+    def _compile(self, statement: Executable, params: Mapping[str, Any]) -> CompiledWrite | None:
+        key = (id(statement), tuple(params))
+        entry = self._compiled.get(key)
+        if entry is not None and entry[0] is statement:
+            return entry[1]
+        compiled = CompiledWrite.build(statement, key[1], self.engine.dialect)
+        if len(self._compiled) < MAX_COMPILED:
+            self._compiled[key] = (statement, compiled)
+        return compiled
 
     @asynccontextmanager
     async def _turn(self) -> AsyncIterator[None]:
@@ -149,20 +182,20 @@ class Database:
         there as it is. Returns once committed."""
         if not rows:
             return
-        if self._batches is not None:
-            batch = self._batch_inserts.get(table.name)
-            if batch is None:
-                batch = BatchInsert.build(table, self.engine.dialect)
-                self._batch_inserts[table.name] = batch
-            if batch.covers(rows):
-                async with self._turn():
-                    await self._batches.insert(batch.sql, batch.params(rows))
-                return
         statement = self._inserts.get(table.name)
         if statement is None:
             dialect = sqlite if self.is_sqlite else postgresql
             statement = dialect.insert(table).on_conflict_do_nothing()
             self._inserts[table.name] = statement
+        if self._writes is not None:
+            compiled = self._compile(statement, rows[0])
+            keys = rows[0].keys()
+            if compiled is not None and all(row.keys() == keys for row in rows):
+                async with self._turn():
+                    await self._writes.transaction(
+                        [(compiled.sql, [compiled.values(row) for row in rows])]
+                    )
+                return
         async with self._turn(), self._writer.begin() as conn:
             await conn.execute(statement, list(rows))
 
@@ -178,8 +211,8 @@ class Database:
     async def dispose(self) -> None:
         if self._direct is not None:
             self._direct.close()
-        if self._batches is not None:
-            self._batches.close()
+        if self._writes is not None:
+            self._writes.close()
         await self.engine.dispose()
 
 

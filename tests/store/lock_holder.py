@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from bastion.store import sqlite_batch, sqlite_engine
+from bastion.store import sqlite_engine
 
 SQLITE_FILE = "sqlite.db"  # the sqlite_db fixture's file in tmp_path
 
@@ -46,12 +46,11 @@ async def wait_behind_the_lock(path: Path, write: Awaitable[Any]) -> sqlite3.Con
 
 
 def short_lock_waits(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Writers give up on a taken write lock after 0.1 s instead of 30: the inline driver
-    (waiting on the loop) at once, aiosqlite's and the batch writer's threads (waiting in
-    SQLite's busy handler) on connections opened from now on."""
+    """Writers give up on a taken write lock after 0.1 s instead of 30: the inline driver and
+    the direct writer (waiting on the loop) at once, aiosqlite's threads (waiting in SQLite's
+    busy handler) on connections opened from now on."""
     monkeypatch.setattr(sqlite_engine, "LOCK_WAIT_LIMIT", 0.1)
     monkeypatch.setattr(sqlite_engine, "THREAD_BUSY_TIMEOUT_MS", 100)
-    monkeypatch.setattr(sqlite_batch, "THREAD_BUSY_TIMEOUT_MS", 100)
 
 
 async def refused_behind_the_lock(
