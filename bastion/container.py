@@ -7,7 +7,7 @@ from dataclasses import dataclass, replace
 from datetime import timedelta
 
 from bastion.crypto.envelope import MasterKey, MasterKeyError
-from bastion.crypto.passwords import Argon2Params, PasswordHasher
+from bastion.crypto.passwords import Argon2Params, PasswordHasher, threads_per_worker
 from bastion.crypto.secrets import KeyedHasher
 from bastion.domain.credentials import PREFIXES, CredentialKind
 from bastion.oauth import token_types
@@ -123,7 +123,7 @@ class Container:
                 memory_kib=settings.argon2_memory_kib,
                 parallelism=settings.argon2_parallelism,
             ),
-            max_threads=settings.argon2_threads,
+            max_threads=settings.argon2_threads or threads_per_worker(settings.workers),
         )
         outbox = OutboxTransport(db, master.sealer("outbox"))
         smtp = settings.smtp_url.get_secret_value() if settings.smtp_url else None

@@ -144,12 +144,14 @@ class Settings(BaseModel):
         2, ge=2, le=20, description="Argon2id iterations (OWASP minimum 2)."
     )
     argon2_parallelism: int = Field(1, ge=1, le=16, description="Argon2id lanes (OWASP minimum 1).")
-    argon2_threads: int = Field(
-        2,
+    argon2_threads: int | None = Field(
+        None,
         ge=1,
         le=64,
         description="Password hashes computed at once per worker process (each on its own "
-        "thread, holding argon2_memory_kib while it runs); more wait their turn.",
+        "thread, holding argon2_memory_kib while it runs); more wait their turn. Default: the "
+        "CPU cores this process may use, shared among the `workers` (at least 1): more threads "
+        "than cores hash no faster and only hold more memory.",
     )
     password_min_length: int = Field(
         10,

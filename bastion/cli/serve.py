@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 from typing import Any
 
 import uvicorn
@@ -51,6 +52,9 @@ def run(args: argparse.Namespace) -> int:
         host=args.host, port=args.port, workers=args.workers, server=args.server
     )
     configure_logging(settings.log_level, settings.log_format.value)
+    # The worker processes read their settings from the environment: they learn the worker
+    # count (which sizes their password-hashing threads) even when it came from --workers.
+    os.environ["BASTION_WORKERS"] = str(settings.workers)
     asyncio.run(_prepare(settings))
     if settings.workers > 1:
         prepare_multiprocess(settings.data_dir / "prometheus")

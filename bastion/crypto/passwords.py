@@ -26,7 +26,15 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from bastion.crypto.argon2_memory import WorkingMemory
 from bastion.crypto.encoding import b64url_encode
 
-__all__ = ["Argon2Params", "PasswordCheck", "PasswordHasher"]
+__all__ = ["Argon2Params", "PasswordCheck", "PasswordHasher", "threads_per_worker"]
+
+
+def threads_per_worker(workers: int) -> int:
+    """Hashing threads for one of ``workers`` processes: the cores this process may run on,
+    shared among them (rounded up), at least 1."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return max(1, -(-(cores or 1) // max(1, workers)))
+
 
 OWASP_MIN_MEMORY_KIB = 19456
 OWASP_MIN_TIME_COST = 2

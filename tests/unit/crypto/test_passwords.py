@@ -2,12 +2,18 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import os
 import time
 from collections.abc import Awaitable, Callable, Iterator
 
 import pytest
 
-from bastion.crypto.passwords import Argon2Params, PasswordCheck, PasswordHasher
+from bastion.crypto.passwords import (
+    Argon2Params,
+    PasswordCheck,
+    PasswordHasher,
+    threads_per_worker,
+)
 
 OWASP = Argon2Params(time_cost=2, memory_kib=19456, parallelism=1)
 
@@ -156,3 +162,13 @@ async def test_closed_hasher_refuses_work() -> None:
 def test_max_threads_must_be_positive() -> None:
     with pytest.raises(ValueError):
         PasswordHasher(OWASP, max_threads=0)
+
+
+@pytest.mark.parametrize(
+    ("cores", "workers", "threads"), [(2, 1, 2), (2, 2, 1), (2, 8, 1), (4, 3, 2), (8, 2, 4)]
+)
+def test_hashing_threads_share_the_cores_among_the_workers(
+    monkeypatch: pytest.MonkeyPatch, cores: int, workers: int, threads: int
+) -> None:
+    monkeypatch.setattr(os, "sched_getaffinity", lambda _pid: set(range(cores)))
+    assert threads_per_worker(workers) == threads
