@@ -17,7 +17,7 @@ from datetime import timedelta
 from enum import StrEnum
 from typing import Any, cast
 
-from sqlalchemy import Table, update
+from sqlalchemy import Table, bindparam, update
 
 from bastion.crypto.secrets import KeyedHasher, new_opaque_token
 from bastion.domain.credentials import PREFIXES, CredentialKind
@@ -48,6 +48,18 @@ from bastion.store.schema import Consent, Interaction
 from bastion.store.types import utcnow
 
 INTERACTIONS = cast(Table, Interaction.__table__)
+MARK_SIGNED_IN = (
+    update(INTERACTIONS)
+    .where(INTERACTIONS.c.id == bindparam("key"))
+    .values(session_id=bindparam("sid"))
+)
+# Only once: the row count says whether this request finished it.
+FINISH = (
+    update(INTERACTIONS)
+    .where(INTERACTIONS.c.id == bindparam("key"), INTERACTIONS.c.finished_at.is_(None))
+    .values(finished_at=bindparam("now"))
+)
+FINISH_SIGNED_IN = FINISH.values(session_id=bindparam("sid"))
 
 SessionSecrets = Callable[[str], str | None]  # app id -> that app's session cookie, if any
 
@@ -144,21 +156,20 @@ class Interactions:
             browser = new_browser = new_opaque_token(PREFIXES[CredentialKind.BROWSER_ID])
         now = utcnow()
         interaction_id = secrets.token_urlsafe(24)
-        async with self.db.write() as db_session:
-            db_session.add(
-                Interaction(
-                    id=interaction_id,
-                    kind=kind,
-                    workspace_id=client.tenant,
-                    app_id=client.realm,
-                    issuer_id=issuer_id,
-                    client_id=client.client_id,
-                    browser_digest=self.hasher.digest(browser),
-                    request=data,
-                    session_id=session.id if session else None,
-                    expires_at=now + timedelta(seconds=self.ttl),
-                )
+        await self.db.add(
+            Interaction(
+                id=interaction_id,
+                kind=kind,
+                workspace_id=client.tenant,
+                app_id=client.realm,
+                issuer_id=issuer_id,
+                client_id=client.client_id,
+                browser_digest=self.hasher.digest(browser),
+                request=data,
+                session_id=session.id if session else None,
+                expires_at=now + timedelta(seconds=self.ttl),
             )
+        )
         step = Step.CONSENT if session else Step.SIGN_IN
         return Outcome(step, interaction_id=interaction_id, browser_secret=new_browser)
 
@@ -210,10 +221,7 @@ class Interactions:
             if not await self._needs_consent(session, view.client, request.scope, request.prompt):
                 # Finished at once: the session is recorded by the same write.
                 return await self._finish_authorize(view, session, request, signed_in=True)
-        async with self.db.write() as db_session:
-            await db_session.execute(
-                update(Interaction).where(Interaction.id == view.id).values(session_id=session.id)
-            )
+        await self.db.execute_steps([(MARK_SIGNED_IN, {"key": view.id, "sid": session.id})])
         return Outcome(Step.CONSENT, interaction_id=view.id)
 
     async def current_session(self, view: InteractionView) -> SessionInfo:
@@ -261,16 +269,11 @@ class Interactions:
 
     async def _finish_once(self, view: InteractionView, session_id: str | None = None) -> None:
         """Mark the interaction finished (and, given ``session_id``, signed in), only once."""
-        values: dict[str, object] = {"finished_at": utcnow()}
+        params: dict[str, object] = {"key": view.id, "now": utcnow()}
         if session_id is not None:
-            values["session_id"] = session_id
-        async with self.db.write() as db_session:
-            result = await db_session.execute(
-                update(Interaction)
-                .where(Interaction.id == view.id, Interaction.finished_at.is_(None))
-                .values(values)
-            )
-        if grants.changed_rows(result) != 1:
+            params["sid"] = session_id
+        step = (FINISH if session_id is None else FINISH_SIGNED_IN, params)
+        if await self.db.execute_steps([step]) != 1:
             raise NotFound("This sign-in was already finished.")
 
     async def _issuer(self, view: InteractionView) -> IssuerContext:

@@ -87,10 +87,9 @@ class SessionService:
             last_used_at=now,
             expires_at=now + timedelta(seconds=self.ttl),
         )
-        async with self.db.write() as session:
-            session.add(row)
-            events.record_audit(
-                session,
+        await self.db.add(
+            row,
+            events.audit_event(
                 action="session.created",
                 actor_type="end_user",
                 actor_id=user_id,
@@ -98,7 +97,8 @@ class SessionService:
                 app_id=tenant.app_id,
                 resource=f"session/{row.id}",
                 details={"amr": list(amr)},
-            )
+            ),
+        )
         return _info(row), secret
 
     async def from_cookie(self, app_id: str, secret: str | None) -> SessionInfo | None:

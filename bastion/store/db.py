@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Executable, Select, Table, bindparam, select, text
+from sqlalchemy import Executable, Insert, Select, Table, bindparam, insert, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -69,6 +69,7 @@ class Database:
         self._gate = asyncio.Lock() if self.is_sqlite else None
         self._lookups: dict[tuple[str, str], _Lookup] = {}
         self._inserts: dict[str, Executable] = {}
+        self._plain_inserts: dict[str, Insert] = {}
 
     async def point_read(self, sql: str, params: Mapping[str, Any]) -> tuple[Any, ...] | None:
         """The first row of a lookup by an indexed key (``:name`` parameters), or None."""
@@ -112,7 +113,8 @@ class Database:
     ) -> int:
         """Core statements with their parameters, in order, in one write transaction; returns
         the number of rows the first one changed. When ``guarded`` and the first one changed
-        no row, the rest are not run and nothing is written (returns 0)."""
+        no row, the rest are not run and nothing is written (returns 0). Statements are
+        compiled once per statement object: build them once and pass values as parameters."""
         direct = self._direct_steps(steps)
         if direct is not None and self._writes is not None:
             async with self._turn():
@@ -170,6 +172,20 @@ class Database:
                 yield
             finally:
                 _holding_gate.reset(token)
+
+    async def add(self, *objects: Any) -> None:
+        """Insert new ORM objects in one write transaction, as plain INSERTs (no session, no
+        unit of work): the column values they were given, the columns' defaults for the rest.
+        The objects stay as they were built (transient): read back what was given, not what
+        the database filled in."""
+        steps: list[tuple[Executable, Mapping[str, Any] | None]] = []
+        for obj in objects:
+            table = obj.__table__
+            statement = self._plain_inserts.get(table.name)
+            if statement is None:
+                statement = self._plain_inserts.setdefault(table.name, insert(table))
+            steps.append((statement, _given_values(obj, table)))
+        await self.execute_steps(steps)
 
     @asynccontextmanager
     async def write(self) -> AsyncIterator[AsyncSession]:
@@ -245,6 +261,16 @@ class _Lookup:
             name: (p(value) if p is not None else value)
             for name, p, value in zip(self.columns, self.processors, raw, strict=True)
         }
+
+
+def _given_values(obj: Any, table: Table) -> dict[str, Any]:
+    """The column values set on a new ORM object (its attributes are named as its columns)."""
+    values = {}
+    for column in table.columns:
+        value = getattr(obj, column.key)
+        if value is not None:
+            values[column.key] = value
+    return values
 
 
 def _sqlite_file(url: str) -> str | None:

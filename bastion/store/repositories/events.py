@@ -39,8 +39,7 @@ async def prune_changes(session: AsyncSession, before: datetime) -> None:
     await session.execute(delete(ChangeEvent).where(ChangeEvent.created_at < before))
 
 
-def record_audit(
-    session: AsyncSession,
+def audit_event(
     *,
     action: str,
     actor_type: str,
@@ -50,20 +49,24 @@ def record_audit(
     resource: str | None = None,
     details: dict[str, Any] | None = None,
     request_id: str | None = None,
-) -> None:
-    session.add(
-        AuditEvent(
-            id=new_id(),
-            workspace_id=workspace_id,
-            app_id=app_id,
-            actor_type=actor_type,
-            actor_id=actor_id,
-            action=action,
-            resource=resource,
-            details=details or {},
-            request_id=request_id,
-        )
+) -> AuditEvent:
+    """A new entry of the audit trail, to be added by the caller's write."""
+    return AuditEvent(
+        id=new_id(),
+        workspace_id=workspace_id,
+        app_id=app_id,
+        actor_type=actor_type,
+        actor_id=actor_id,
+        action=action,
+        resource=resource,
+        details=details or {},
+        request_id=request_id,
     )
+
+
+def record_audit(session: AsyncSession, **entry: Any) -> None:
+    """Add an entry of the audit trail (see :func:`audit_event`) to ``session``'s write."""
+    session.add(audit_event(**entry))
 
 
 async def list_audit(session: AsyncSession, tenant: Tenant, limit: int = 50) -> list[AuditEvent]:

@@ -51,6 +51,12 @@ async def deny_jtis(
             )
 
 
+CODES = cast(Table, AuthorizationCode.__table__)
+CONSUME_CODE = (
+    update(CODES)
+    .where(CODES.c.digest == bindparam("key"), CODES.c.consumed_at.is_(None))
+    .values(consumed_at=bindparam("now"), issued_jti=bindparam("jti"))
+)
 REFRESH = cast(Table, RefreshToken.__table__)
 # Built once: executed with parameters, they skip building and keying a statement per call.
 INSERT_REFRESH = insert(REFRESH)
@@ -69,29 +75,28 @@ class SqlGrantStore:
     # --- authorization codes (RFC 6749 §4.1) -------------------------------------------
 
     async def save_code(self, digest: bytes, record: AuthorizationCodeRecord) -> None:
-        async with self.db.write() as session:
-            session.add(
-                AuthorizationCode(
-                    id=new_id(),
-                    digest=digest,
-                    workspace_id=record.tenant,
-                    app_id=record.realm,
-                    issuer_id=record.issuer_id,
-                    client_id=record.client_id,
-                    session_id=record.sign_in.session_id,
-                    subject=record.sign_in.subject,
-                    redirect_uri=record.redirect_uri,
-                    scope=record.scope,
-                    nonce=record.nonce,
-                    code_challenge=record.code_challenge,
-                    code_challenge_method=record.code_challenge_method,
-                    audiences=[],
-                    auth_time=record.sign_in.auth_time,
-                    amr=list(record.sign_in.amr),
-                    grant_id=record.grant_id,
-                    expires_at=record.expires_at,
-                )
+        await self.db.add(
+            AuthorizationCode(
+                id=new_id(),
+                digest=digest,
+                workspace_id=record.tenant,
+                app_id=record.realm,
+                issuer_id=record.issuer_id,
+                client_id=record.client_id,
+                session_id=record.sign_in.session_id,
+                subject=record.sign_in.subject,
+                redirect_uri=record.redirect_uri,
+                scope=record.scope,
+                nonce=record.nonce,
+                code_challenge=record.code_challenge,
+                code_challenge_method=record.code_challenge_method,
+                audiences=[],
+                auth_time=record.sign_in.auth_time,
+                amr=list(record.sign_in.amr),
+                grant_id=record.grant_id,
+                expires_at=record.expires_at,
             )
+        )
 
     async def find_code(self, digest: bytes) -> AuthorizationCodeRecord | None:
         async with self.db.read() as session:
@@ -122,13 +127,8 @@ class SqlGrantStore:
         )
 
     async def consume_code(self, digest: bytes, access_jti: str) -> bool:
-        async with self.db.write() as session:
-            result = await session.execute(
-                update(AuthorizationCode)
-                .where(AuthorizationCode.digest == digest, AuthorizationCode.consumed_at.is_(None))
-                .values(consumed_at=utcnow(), issued_jti=access_jti)
-            )
-        return changed_rows(result) == 1
+        params = {"key": digest, "now": utcnow(), "jti": access_jti}
+        return await self.db.execute_steps([(CONSUME_CODE, params)]) == 1
 
     async def revoke_grant(self, grant_id: str) -> None:
         async with self.db.write() as session:

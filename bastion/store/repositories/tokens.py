@@ -31,23 +31,22 @@ class SqlTokenStore:
         self._revocations = GroupCommit(self._deny)
 
     async def save_opaque(self, digest: bytes, record: OpaqueTokenRecord) -> None:
-        async with self.db.write() as session:
-            session.add(
-                OpaqueToken(
-                    id=new_id(),
-                    digest=digest,
-                    kind=record.kind,
-                    workspace_id=record.tenant,
-                    app_id=record.realm,
-                    issuer_id=record.issuer_id,
-                    client_id=record.client_id,
-                    subject=record.subject,
-                    scope=record.scope,
-                    audiences=list(record.audiences),
-                    claims=dict(record.claims),
-                    expires_at=record.expires_at,
-                )
+        await self.db.add(
+            OpaqueToken(
+                id=new_id(),
+                digest=digest,
+                kind=record.kind,
+                workspace_id=record.tenant,
+                app_id=record.realm,
+                issuer_id=record.issuer_id,
+                client_id=record.client_id,
+                subject=record.subject,
+                scope=record.scope,
+                audiences=list(record.audiences),
+                claims=dict(record.claims),
+                expires_at=record.expires_at,
             )
+        )
 
     async def find_opaque(self, digest: bytes) -> OpaqueTokenRecord | None:
         async with self.db.read() as session:
