@@ -24,6 +24,7 @@ from bastion.faces.oidc.wire import BUILDER, STANDARD
 from bastion.faces.operations import routes as operations
 from bastion.oauth.models import IssuerContext
 from bastion.ops.access_log import ACCESS_LOG
+from bastion.ops.gc_tuning import settle_after_start
 from bastion.ops.logging import configure_logging
 from bastion.ops.memory import return_large_blocks
 from bastion.ops.middleware import RequestContext
@@ -69,6 +70,7 @@ def build_app(container: Container) -> Starlette:
     @asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
         await container.start()
+        settle_after_start()
         try:
             yield
         finally:
