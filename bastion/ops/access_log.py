@@ -3,9 +3,10 @@
 A record through :mod:`logging` costs tens of microseconds (a ``LogRecord``, a caller lookup,
 a lock, a formatter and a flushed write each time): as much as answering a discovery request.
 Access lines skip all that. Each is formatted here (the same fields, as JSON or text, as the
-other log lines) and queued; the queue is written in one go once the event loop has run the
-callbacks that are ready, so a busy worker writes a batch per loop turn and an idle one writes
-each line at once. Whether lines are written still follows the ``bastion.access`` logger's level.
+other log lines) and queued; the queue is written in one go ``FLUSH_DELAY`` seconds after its
+first line (or at once when ``FLUSH_LINES`` are waiting, and when the worker stops), so a busy
+worker makes one write for hundreds of requests instead of one per turn of its event loop.
+Whether lines are written still follows the ``bastion.access`` logger's level.
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ from typing import Any
 from bastion.crypto.encoding import json_dumps
 
 _LOGGER = logging.getLogger("bastion.access")
+FLUSH_DELAY = 0.05  # seconds a line may wait to be written with the next ones
+FLUSH_LINES = 512
 
 
 class AccessLog:
@@ -76,10 +79,12 @@ class AccessLog:
                 f"[{request_id}]"
             )
         self._lines.append(line + "\n")
-        if not self._scheduled:
+        if len(self._lines) >= FLUSH_LINES:
+            self.flush()
+        elif not self._scheduled:
             self._scheduled = True
             try:
-                asyncio.get_running_loop().call_soon(self.flush)
+                asyncio.get_running_loop().call_later(FLUSH_DELAY, self.flush)
             except RuntimeError:
                 self.flush()
 

@@ -1,4 +1,4 @@
-"""Access lines: the same fields as before, written once per event-loop turn."""
+"""Access lines: the same fields as before, written in batches."""
 
 from __future__ import annotations
 
@@ -8,11 +8,11 @@ import json
 
 import pytest
 
-from bastion.ops.access_log import AccessLog
+from bastion.ops.access_log import FLUSH_DELAY, FLUSH_LINES, AccessLog
 from bastion.ops.middleware import new_request_id
 
 
-async def test_lines_are_json_and_written_in_one_batch_per_loop_turn(
+async def test_lines_are_json_and_written_in_one_batch_shortly_after(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     stream = io.StringIO()
@@ -21,8 +21,9 @@ async def test_lines_are_json_and_written_in_one_batch_per_loop_turn(
     log.configure("json")
     log.record("rid-1", "GET", "/demo/jwks", 200, 0.12, "127.0.0.1")
     log.record("rid-2", "POST", "/demo/token", 401, 1.5, None)
-    assert stream.getvalue() == ""  # queued until the loop turns
     await asyncio.sleep(0)
+    assert stream.getvalue() == ""  # queued for a moment
+    await asyncio.sleep(FLUSH_DELAY * 2)
     lines = [json.loads(line) for line in stream.getvalue().splitlines()]
     assert [e["request_id"] for e in lines] == ["rid-1", "rid-2"]
     assert lines[1] == {
@@ -37,6 +38,15 @@ async def test_lines_are_json_and_written_in_one_batch_per_loop_turn(
         "remote": None,
     }
     assert lines[0]["ts"].endswith("Z")
+
+
+async def test_a_full_batch_is_written_at_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    stream = io.StringIO()
+    monkeypatch.setattr("sys.stderr", stream)
+    log = AccessLog()
+    for n in range(FLUSH_LINES):
+        log.record(f"rid-{n}", "GET", "/demo/jwks", 200, 0.1, None)
+    assert len(stream.getvalue().splitlines()) == FLUSH_LINES
 
 
 def test_text_lines_and_writing_without_a_loop(monkeypatch: pytest.MonkeyPatch) -> None:
