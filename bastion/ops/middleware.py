@@ -12,6 +12,7 @@ import itertools
 import os
 import re
 import time
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -37,9 +38,16 @@ def _endpoint_name(scope: Scope) -> str:
     return str(getattr(endpoint, "__name__", "asgi"))
 
 
+ErrorAnswer = Callable[[Exception], Awaitable[ASGIApp]]
+
+
 class RequestContext:
-    def __init__(self, app: ASGIApp) -> None:
+    """Given ``on_error``, an exception that escapes before the response has started is
+    answered with what ``on_error`` returns (else it propagates to the layer outside)."""
+
+    def __init__(self, app: ASGIApp, *, on_error: ErrorAnswer | None = None) -> None:
         self.app = app
+        self.on_error = on_error
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -54,17 +62,23 @@ class RequestContext:
         token = request_id_var.set(request_id)
         started = time.perf_counter()
         status = 500
+        started = False
         header = (b"x-request-id", request_id.encode())
 
         async def send_with_id(message: Message) -> None:
-            nonlocal status
+            nonlocal status, started
             if message["type"] == "http.response.start":
-                status = message["status"]
+                status, started = message["status"], True
                 message["headers"] = [*message.get("headers", ()), header]
             await send(message)
 
         try:
             await self.app(scope, receive, send_with_id)
+        except Exception as exc:
+            if self.on_error is None or started:
+                raise
+            answer = await self.on_error(exc)
+            await answer(scope, receive, send_with_id)
         finally:
             elapsed = time.perf_counter() - started
             metrics.observe_request(_endpoint_name(scope), scope["method"], status, elapsed)
