@@ -105,17 +105,22 @@ class Database:
 
     async def execute(self, statement: Executable) -> int:
         """One Core statement (an UPDATE, an INSERT) in a write transaction of its own, without
-        the ORM; returns the number of rows it changed."""
-        return await self.execute_steps([(statement, None)])
+        the ORM; returns the number of rows it changed. The statement may be built for this
+        call alone: it is compiled for it, not kept."""
+        return await self.execute_steps([(statement, None)], keep_compiled=False)
 
     async def execute_steps(
-        self, steps: Sequence[tuple[Executable, Mapping[str, Any] | None]], *, guarded: bool = False
+        self,
+        steps: Sequence[tuple[Executable, Mapping[str, Any] | None]],
+        *,
+        guarded: bool = False,
+        keep_compiled: bool = True,
     ) -> int:
         """Core statements with their parameters, in order, in one write transaction; returns
         the number of rows the first one changed. When ``guarded`` and the first one changed
         no row, the rest are not run and nothing is written (returns 0). Statements are
         compiled once per statement object: build them once and pass values as parameters."""
-        direct = self._direct_steps(steps)
+        direct = self._direct_steps(steps, keep_compiled)
         if direct is not None and self._writes is not None:
             async with self._turn():
                 return await self._writes.transaction(direct, guarded=guarded)
@@ -133,7 +138,7 @@ class Database:
         return changed
 
     def _direct_steps(
-        self, steps: Sequence[tuple[Executable, Mapping[str, Any] | None]]
+        self, steps: Sequence[tuple[Executable, Mapping[str, Any] | None]], keep: bool
     ) -> list[Step] | None:
         """The steps compiled for the direct writer, or None when one of them needs the engine
         (or the database is not an SQLite file)."""
@@ -141,19 +146,23 @@ class Database:
             return None
         direct: list[Step] = []
         for statement, params in steps:
-            compiled = self._compile(statement, params or {})
+            compiled = self._compile(statement, params or {}, keep)
             if compiled is None:
                 return None
             direct.append((compiled.sql, [compiled.values(params or {})]))
         return direct
 
-    def _compile(self, statement: Executable, params: Mapping[str, Any]) -> CompiledWrite | None:
+    def _compile(
+        self, statement: Executable, params: Mapping[str, Any], keep: bool = True
+    ) -> CompiledWrite | None:
+        """Compiled once per statement object and parameter names when ``keep`` (the entry
+        holds the statement, so its id is not reused while cached)."""
         key = (id(statement), tuple(params))
         entry = self._compiled.get(key)
         if entry is not None and entry[0] is statement:
             return entry[1]
         compiled = CompiledWrite.build(statement, key[1], self.engine.dialect)
-        if len(self._compiled) < MAX_COMPILED:
+        if keep and len(self._compiled) < MAX_COMPILED:
             self._compiled[key] = (statement, compiled)
         return compiled
 

@@ -191,3 +191,13 @@ def test_utc_timestamps_are_written_as_sqlalchemy_writes_them(sqlite_db: Databas
         assert ours(value) == general(value)
     with pytest.raises(ValueError, match="naive"):
         ours(datetime(2026, 1, 2))
+
+
+async def test_one_off_statements_are_not_kept_compiled(db: Database) -> None:
+    await db.insert_new(ITEMS, [item("a")])
+    kept = len(db._compiled)
+    for parent in ("q", "p", "q"):
+        statement = update(ITEMS).where(ITEMS.c.id == "a").values(parent_id=parent)
+        assert await db.execute(statement) == 1
+    assert len(db._compiled) == kept
+    assert (await items(db))["a"][0] == "q"
