@@ -3,12 +3,14 @@ request id and counted as a 500; an error after the response started goes up unc
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import pytest
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from bastion.ops import metrics
 from bastion.ops.middleware import RequestContext
 
 SCOPE: dict[str, Any] = {"type": "http", "method": "GET", "path": "/demo/jwks", "headers": []}
@@ -56,3 +58,23 @@ async def test_an_error_after_the_response_started_goes_up() -> None:
 async def test_without_an_answer_every_error_goes_up() -> None:
     with pytest.raises(RuntimeError, match="boom"):
         await run(RequestContext(crash_before))
+
+
+async def test_the_duration_recorded_is_the_requests_own(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Metrics and the access log get the time this request took (here at least the 20 ms the
+    app sleeps, and far less than a second), not a clock reading."""
+    seen: list[float] = []
+
+    def observe(_endpoint: str, _method: str, _status: int, elapsed: float) -> None:
+        seen.append(elapsed)
+
+    async def slow(_scope: Scope, _receive: Receive, send: Send) -> None:
+        await asyncio.sleep(0.02)
+        await send({"type": "http.response.start", "status": 204, "headers": []})
+        await send({"type": "http.response.body", "body": b""})
+
+    monkeypatch.setattr(metrics, "observe_request", observe)
+    for app in (RequestContext(slow), RequestContext(slow, on_error=answer)):
+        await run(app)
+    assert len(seen) == 2
+    assert all(0.02 <= elapsed < 1.0 for elapsed in seen), seen
