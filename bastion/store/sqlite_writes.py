@@ -18,6 +18,13 @@ Two things could stall the loop there, and neither is allowed to:
   checkpoints when it commits; every ``CHECKPOINT_EVERY`` commits it has a thread of its own run
   a passive checkpoint on another connection.
 
+A passive checkpoint never waits, so under writes that never pause (two workers revoking
+tokens, say) it never catches up, and SQLite can restart the WAL only once one has: measured,
+the WAL grew by about 28 MB a second for as long as the load lasted, and every page read
+searches an index that grows with it. So once the WAL holds ``WAL_LIMIT_FRAMES`` pages, the
+thread runs a truncating checkpoint instead: it holds new writers back (they wait on the loop,
+as for any lock) while it copies the rest and empties the file.
+
 The connection has the engine's settings (WAL, ``synchronous=NORMAL``, foreign keys on), so a
 transaction here is as durable as any other commit, and readable by every process once it
 returns. Statements are SQLAlchemy Core statements compiled once (:class:`CompiledWrite`),
@@ -45,6 +52,7 @@ from bastion.store import sqlite_engine
 from bastion.store.sqlite_engine import FIRST_PAUSE, LONGEST_PAUSE, THREAD_BUSY_TIMEOUT_MS
 
 CHECKPOINT_EVERY = 256  # commits between passive checkpoints (a few pages each)
+WAL_LIMIT_FRAMES = 4096  # pages in the WAL (16 MiB at 4 KiB) past which it is emptied
 Rows = Sequence[tuple[Any, ...]]
 Step = tuple[str, Rows]  # SQL with ``?`` placeholders, and one parameter tuple per execution
 
@@ -211,7 +219,8 @@ class DirectWriter:
 
     def _checkpoint(self) -> None:
         """On the thread: copy what the WAL holds into the database, without waiting for
-        readers or writers (what is in use is copied by a later checkpoint)."""
+        readers or writers (what is in use is copied by a later checkpoint); past
+        ``WAL_LIMIT_FRAMES``, wait for them, copy everything and empty the WAL."""
         if self._checkpointer is None:
             self._checkpointer = sqlite3.connect(
                 self.path,
@@ -219,7 +228,11 @@ class DirectWriter:
                 isolation_level=None,
                 check_same_thread=False,
             )
-        self._checkpointer.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+        _busy, frames, _copied = self._checkpointer.execute(
+            "PRAGMA wal_checkpoint(PASSIVE)"
+        ).fetchone()
+        if frames >= WAL_LIMIT_FRAMES:
+            self._checkpointer.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
 
     def close(self) -> None:
         self._thread.shutdown(wait=True)

@@ -7,6 +7,7 @@ checkpointing off the loop."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
@@ -19,6 +20,7 @@ from sqlalchemy import (
     String,
     Table,
     bindparam,
+    func,
     insert,
     select,
     update,
@@ -177,6 +179,40 @@ async def test_every_few_commits_a_checkpoint_runs_on_a_thread(
             break
         await asyncio.sleep(0.01)
     assert path.stat().st_size > before + 60_000
+
+
+async def test_past_the_limit_a_checkpoint_empties_the_wal(
+    db: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A passive checkpoint copies the pages but leaves the WAL as long as it was (and under
+    writes that never pause, never lets it restart); past WAL_LIMIT_FRAMES it is emptied."""
+    monkeypatch.setattr(sqlite_writes, "CHECKPOINT_EVERY", 4)
+    big = Table("big", MetaData(), Column("id", Integer, primary_key=True), Column("v", String))
+    async with db.engine.begin() as conn:
+        await conn.run_sync(big.metadata.create_all)
+    path = tmp_path / SQLITE_FILE
+    wal = tmp_path / f"{SQLITE_FILE}-wal"
+
+    async def four_commits(first: int) -> None:
+        for n in range(first, first + 4):
+            await db.insert_new(big, [{"id": n, "v": "x" * 20_000}])
+
+    async def soon(done: Callable[[], bool]) -> bool:
+        for _ in range(500):  # the checkpoint runs on its thread
+            if done():
+                return True
+            await asyncio.sleep(0.01)
+        return done()
+
+    before = path.stat().st_size
+    await four_commits(0)  # under the limit: copied into the database, the WAL as long
+    assert await soon(lambda: path.stat().st_size > before + 60_000)
+    assert wal.stat().st_size > 60_000
+    monkeypatch.setattr(sqlite_writes, "WAL_LIMIT_FRAMES", 8)
+    await four_commits(4)
+    assert await soon(lambda: wal.stat().st_size == 0)
+    async with db.engine.connect() as conn:  # and nothing was lost
+        assert (await conn.execute(select(func.count()).select_from(big))).scalar() == 8
 
 
 def test_utc_timestamps_are_written_as_sqlalchemy_writes_them(sqlite_db: Database) -> None:
