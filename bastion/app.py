@@ -47,9 +47,10 @@ async def _server_error(_request: Request, exc: Exception) -> Response:
 class BastionApp(Starlette):
     """Starlette, except that requests for an app issuer (``/<app-slug>/...``: the token,
     introspection, revocation, discovery and JWKS endpoints) are taken before its middleware
-    stack and router, by the issuer mount that router would have picked first, inside the same
-    request context, with the same answer to an unhandled error. Measured side by side (two
-    workers): 4% less CPU per JWKS or introspection request."""
+    stack and router by the issuer mount, inside the same request context, with the same
+    answer to an unhandled error. Paths the mount declines go to the router, whose ordinary
+    ``Mount("/{app_slug}")`` comes last. Measured side by side (two workers): 4% less CPU per
+    JWKS or introspection request."""
 
     def __init__(self, *, issuer_mount: IssuerMount, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -87,14 +88,10 @@ def build_app(container: Container) -> BastionApp:
         Mount("/api/v1/oidc", app=issuer_app(platform, BUILDER)),
     ]
     apps = issuer_app(by_slug, STANDARD)
-    # The app issuers take every other first path segment: matched first by segment, and by
-    # the ordinary mount last for whatever the shortcut declines.
+    # The app issuers take every other first path segment: by segment in BastionApp, before
+    # the router, and by the ordinary mount last for whatever that shortcut declines.
     shortcut = IssuerMount(apps, reserved=first_segments(fixed))
-    routes = [
-        shortcut,
-        *fixed,
-        Mount("/{app_slug}", app=apps),
-    ]
+    routes = [*fixed, Mount("/{app_slug}", app=apps)]
 
     @asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
