@@ -78,3 +78,16 @@ async def test_the_duration_recorded_is_the_requests_own(monkeypatch: pytest.Mon
         await run(app)
     assert len(seen) == 2
     assert all(0.02 <= elapsed < 1.0 for elapsed in seen), seen
+
+
+async def test_the_answered_error_is_counted_as_a_500(monkeypatch: pytest.MonkeyPatch) -> None:
+    counted: list[tuple[str, int]] = []
+
+    def observe(_endpoint: str, method: str, status: int, _elapsed: float) -> None:
+        counted.append((method, status))
+
+    monkeypatch.setattr(metrics, "observe_request", observe)
+    await run(RequestContext(crash_before, on_error=answer))
+    with pytest.raises(RuntimeError):
+        await run(RequestContext(crash_after, on_error=answer))
+    assert counted == [("GET", 500), ("GET", 200)]
