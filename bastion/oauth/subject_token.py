@@ -21,11 +21,14 @@ def looks_like_jwt(token: str) -> bool:
     return token.count(".") == 2 and token.startswith("ey")
 
 
-async def verify_own_access_token(token: str, ctx: IssuerContext, engine: Engine) -> dict[str, Any]:
+async def verify_own_access_token(
+    token: str, ctx: IssuerContext, engine: Engine, *, check_revoked: bool = True
+) -> dict[str, Any]:
     """Claims of a live access token issued by ``ctx``; raises TokenRejected otherwise.
 
     The signature and claims are checked once per token text and key set (see
-    :mod:`bastion.oauth.verified_tokens`); the expiry and the deny-list on every call.
+    :mod:`bastion.oauth.verified_tokens`); the expiry and, unless the caller is about to
+    revoke the token anyway, the deny-list on every call.
     """
     now = engine.clock()
     claims = engine.verified.get(token, ctx, now)
@@ -45,7 +48,7 @@ async def verify_own_access_token(token: str, ctx: IssuerContext, engine: Engine
         if not isinstance(claims.get("jti"), str) or not isinstance(claims.get("client_id"), str):
             raise TokenRejected("malformed")
         engine.verified.put(token, ctx, claims)
-    if await engine.tokens.is_jwt_revoked(claims["jti"]):
+    if check_revoked and await engine.tokens.is_jwt_revoked(claims["jti"]):
         raise TokenRejected("revoked")
     return claims
 

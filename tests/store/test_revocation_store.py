@@ -8,10 +8,11 @@ import asyncio
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import pytest
 from sqlalchemy import func, select
 
 from bastion.container import Container
-from bastion.store.repositories.tokens import DENY_LIST
+from bastion.store.repositories.tokens import DENY_LIST, KnownRevoked, SqlTokenStore
 from bastion.store.schema import Issuer, RevokedJwt
 
 
@@ -66,3 +67,65 @@ async def test_insert_new_keeps_existing_rows(container: Container) -> None:
     await container.tokens.prune(now + timedelta(minutes=2))
     assert not await container.tokens.is_jwt_revoked("same")
     assert await container.tokens.is_jwt_revoked("other")
+
+
+async def test_own_revocations_are_answered_without_a_read_others_are_read(
+    container: Container, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    issuer_id = await platform_issuer_id(container)
+    expires = datetime.now(UTC) + timedelta(minutes=5)
+    reads: list[str] = []
+    point_read = container.db.point_read
+
+    async def counted(sql: str, params: dict[str, Any]) -> Any:
+        reads.append(sql)
+        return await point_read(sql, params)
+
+    monkeypatch.setattr(container.db, "point_read", counted)
+    # Another node (another process on the same database) and this one, both asked first.
+    elsewhere = SqlTokenStore(container.db)
+    assert not await container.tokens.is_jwt_revoked("theirs")
+    assert not await container.tokens.is_jwt_revoked("ours")
+    await elsewhere.revoke_jwt("theirs", issuer_id=issuer_id, tenant=None, expires_at=expires)
+    await container.tokens.revoke_jwt("ours", issuer_id=issuer_id, tenant=None, expires_at=expires)
+    reads.clear()
+
+    assert await container.tokens.is_jwt_revoked("ours")
+    assert reads == []  # remembered: no read
+    assert await container.tokens.is_jwt_revoked("theirs")  # "not revoked" was not remembered
+    assert len(reads) == 1
+    # Revoking again here is free; revoking there what is listed here keeps the first row.
+    await container.tokens.revoke_jwt("ours", issuer_id=issuer_id, tenant=None, expires_at=expires)
+    later = expires + timedelta(hours=1)
+    await elsewhere.revoke_jwt("ours", issuer_id=issuer_id, tenant=None, expires_at=later)
+    async with container.db.read() as session:
+        row = await session.get(RevokedJwt, "ours")
+        count = await session.scalar(select(func.count()).select_from(RevokedJwt))
+    assert row is not None and abs((row.expires_at - expires).total_seconds()) < 1e-3
+    assert count == 2
+
+
+async def test_a_remembered_revocation_is_forgotten_when_its_token_expires(
+    container: Container,
+) -> None:
+    issuer_id = await platform_issuer_id(container)
+    now = datetime.now(UTC)
+    await container.tokens.revoke_jwt(
+        "short", issuer_id=issuer_id, tenant=None, expires_at=now + timedelta(seconds=1)
+    )
+    assert "short" in container.tokens.known_revoked
+    await container.tokens.prune(now + timedelta(seconds=2))
+    await asyncio.sleep(1.1)
+    assert not await container.tokens.is_jwt_revoked("short")  # read again: pruned
+    assert "short" not in container.tokens.known_revoked
+
+
+def test_known_revoked_is_bounded_oldest_first() -> None:
+    later = datetime.now(UTC) + timedelta(minutes=5)
+    known = KnownRevoked(max_entries=8)
+    for n in range(8):
+        known.add(f"j{n}", later)
+    known.add("j8", later)
+    assert len(known) == 7  # the oldest quarter (2) went, then j8 came in
+    assert "j0" not in known and "j1" not in known
+    assert all(f"j{n}" in known for n in range(2, 9))

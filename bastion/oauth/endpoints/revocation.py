@@ -24,7 +24,8 @@ async def revocation_endpoint(req: EndpointRequest, ctx: IssuerContext, engine: 
     )
     if looks_like_jwt(token):
         try:
-            claims = await verify_own_access_token(token, ctx, engine)
+            # Revoking a revoked token changes nothing, so the deny-list is not read first.
+            claims = await verify_own_access_token(token, ctx, engine, check_revoked=False)
         except TokenRejected:
             return
         owner = await engine.clients.get_client(str(claims["client_id"]))

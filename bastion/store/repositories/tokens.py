@@ -5,10 +5,17 @@ the record belongs to the caller's issuer and app. The deny-list is read by its 
 every check and written by group commit: revocations that arrive together share one
 transaction, and each returns only once its row is committed, so every node's next check sees
 it.
+
+Each process also remembers the jtis it has itself deny-listed (:class:`KnownRevoked`). A
+revocation is never undone, so "revoked" is a fact that cannot go stale before the token
+expires: a remembered jti answers a check, or a second revocation, with no read and no write.
+Nothing is remembered as *not* revoked, so a revocation made on another node still counts at
+once.
 """
 
 from __future__ import annotations
 
+import time
 from datetime import datetime
 from typing import Any, cast
 
@@ -23,12 +30,41 @@ from bastion.store.types import utcnow
 
 DENY_LIST = cast(Table, RevokedJwt.__table__)
 IS_REVOKED = "SELECT 1 FROM revoked_jwts WHERE jti = :jti"
+KNOWN_REVOKED_MAX = 16384
+
+
+class KnownRevoked:
+    """The jtis this process has deny-listed, each until its token expires; bounded, the
+    oldest going first when full (a forgotten jti is only read again, never wrongly let in)."""
+
+    def __init__(self, max_entries: int = KNOWN_REVOKED_MAX) -> None:
+        self.max_entries = max_entries
+        self._until: dict[str, float] = {}
+
+    def __len__(self) -> int:
+        return len(self._until)
+
+    def __contains__(self, jti: str) -> bool:
+        until = self._until.get(jti)
+        if until is None:
+            return False
+        if until <= time.time():
+            del self._until[jti]  # expired: the deny-list row may be pruned; ask it again
+            return False
+        return True
+
+    def add(self, jti: str, expires_at: datetime) -> None:
+        if jti not in self._until and len(self._until) >= self.max_entries:
+            for old in list(self._until)[: max(1, self.max_entries // 4)]:
+                del self._until[old]
+        self._until[jti] = expires_at.timestamp()
 
 
 class SqlTokenStore:
     def __init__(self, db: Database) -> None:
         self.db = db
         self._revocations = GroupCommit(self._deny)
+        self.known_revoked = KnownRevoked()
 
     async def save_opaque(self, digest: bytes, record: OpaqueTokenRecord) -> None:
         await self.db.add(
@@ -79,7 +115,10 @@ class SqlTokenStore:
         self, jti: str, *, issuer_id: str, tenant: str | None, expires_at: datetime
     ) -> None:
         """Deny-list a JWT; returns once committed, so every node's next check sees it.
-        Concurrent revocations share one transaction (see ``group_commit``)."""
+        Concurrent revocations share one transaction (see ``group_commit``); a jti this
+        process has already deny-listed costs nothing, one listed elsewhere is left as it is."""
+        if jti in self.known_revoked:
+            return
         row = {
             "jti": jti,
             "issuer_id": issuer_id,
@@ -88,13 +127,17 @@ class SqlTokenStore:
             "revoked_at": utcnow(),
         }
         await self._revocations.write(row)
+        self.known_revoked.add(jti, expires_at)
 
     async def _deny(self, rows: list[dict[str, Any]]) -> None:
         # A jti already listed (revoked twice at once) is left as it is.
         await self.db.insert_new(DENY_LIST, rows)
 
     async def is_jwt_revoked(self, jti: str) -> bool:
-        """An indexed read on every check, so a revocation on any node counts at once."""
+        """An indexed read on every check that this process's own revocations do not answer,
+        so a revocation on any node counts at once."""
+        if jti in self.known_revoked:
+            return True
         return await self.db.point_read(IS_REVOKED, {"jti": jti}) is not None
 
     async def prune(self, now: datetime) -> None:
