@@ -132,8 +132,10 @@ SCENARIOS = [
         stateful.revocation_again,
         note=f"Round 1's revocation scenario: a pool of {stateful.REVOKED_POOL} tokens per "
         "server, each revoked once before the loads, presented again in turn (RFC 7009 "
-        "answers 200 again). Bastion finds each on its deny-list (after the signature check, "
-        "memoised per token); the peer finds nothing to delete.",
+        "answers 200 again). After the signature check (memoised per token), Bastion finds the "
+        "jti among those its worker revoked, or, for one the other worker revoked, repeats the "
+        "deny-list insert, which leaves the listed row alone (once per worker and token); the "
+        "peer finds nothing to delete.",
     ),
     Scenario(
         "refresh",
