@@ -24,11 +24,13 @@ from bastion.faces.oidc.mount import issuer_app
 from bastion.faces.oidc.wire import BUILDER, STANDARD
 from bastion.faces.operations import routes as operations
 from bastion.oauth.models import IssuerContext
+from bastion.ops import metrics
 from bastion.ops.access_log import ACCESS_LOG
 from bastion.ops.gc_tuning import settle_after_start
 from bastion.ops.logging import configure_logging
 from bastion.ops.memory import return_large_blocks
 from bastion.ops.middleware import RequestContext
+from bastion.ops.periodic import Periodic
 from bastion.settings import Settings
 from bastion.ui.routes import ROUTES as UI_ROUTES
 
@@ -97,9 +99,13 @@ def build_app(container: Container) -> BastionApp:
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
         await container.start()
         settle_after_start()
+        tallies = Periodic("metrics", metrics.FLUSH_INTERVAL, metrics.flush_periodically)
+        tallies.start()
         try:
             yield
         finally:
+            await tallies.stop()
+            metrics.flush()
             await container.close()
             ACCESS_LOG.flush()
 

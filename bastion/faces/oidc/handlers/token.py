@@ -23,7 +23,7 @@ async def decode(request: Request) -> EndpointRequest:
 async def token(request: Request) -> Response:
     req = await decode(request)
     result = await token_endpoint(req, issuer_of(request), container_of(request).engine)
-    metrics.TOKENS.labels(req.params.get("grant_type") or "").inc()
+    metrics.count(metrics.TOKENS, req.params.get("grant_type") or "")
     return json_response(result.to_dict(), headers=NO_STORE)
 
 
