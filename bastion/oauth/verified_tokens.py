@@ -19,6 +19,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from bastion.domain.bounded import make_room
 from bastion.oauth.models import IssuerContext, KeySet
 
 DEFAULT_MAX_ENTRIES = 4096
@@ -60,10 +61,8 @@ class VerifiedTokens:
         exp = claims.get("exp")
         if isinstance(exp, bool) or not isinstance(exp, int | float):
             return
-        if token not in self._entries and len(self._entries) >= self.max_entries:
-            # Insertion order is age: drop the oldest quarter in one go.
-            for old in list(self._entries)[: max(1, self.max_entries // 4)]:
-                del self._entries[old]
+        if token not in self._entries:
+            make_room(self._entries, self.max_entries)
         self._entries[token] = _Entry(ctx.keys, ctx.url, float(exp), dict(claims))
 
     def clear(self) -> None:

@@ -21,6 +21,7 @@ from typing import Any, cast
 
 from sqlalchemy import Table, delete, select, update
 
+from bastion.domain.bounded import make_room
 from bastion.domain.ids import new_id
 from bastion.oauth.models import OpaqueTokenRecord
 from bastion.store.db import Database
@@ -54,9 +55,8 @@ class KnownRevoked:
         return True
 
     def add(self, jti: str, expires_at: datetime) -> None:
-        if jti not in self._until and len(self._until) >= self.max_entries:
-            for old in list(self._until)[: max(1, self.max_entries // 4)]:
-                del self._until[old]
+        if jti not in self._until:
+            make_room(self._until, self.max_entries)
         self._until[jti] = expires_at.timestamp()
 
 
