@@ -7,7 +7,7 @@ import time
 
 import httpx
 
-from tests.integration.helpers import client_credentials_token
+from tests.integration.helpers import client_credentials_token, post_token
 from tests.integration.test_token_exchange import ACCESS, exchange
 from tests.support.live import TEST_MASTER_KEY, LiveServer
 
@@ -25,6 +25,16 @@ def test_metrics_count_requests_and_tokens(live_server: LiveServer) -> None:
     assert 'bastion_http_requests_total{endpoint="token",method="POST",status="200"}' in text
     assert 'bastion_tokens_issued_total{grant_type="client_credentials"}' in text
     assert "bastion_http_request_duration_seconds_bucket" in text
+
+
+def test_metrics_count_oauth_errors(live_server: LiveServer) -> None:
+    client_id, _secret = live_server.m2m
+    refused = post_token(
+        live_server.issuer, (client_id, "not-the-secret"), grant_type="client_credentials"
+    )
+    assert refused.status_code == 401
+    text = httpx.get(f"{live_server.base_url}/metrics").text
+    assert 'bastion_oauth_errors_total{error="invalid_client"}' in text
 
 
 def test_request_ids_are_echoed_or_made_up(live_server: LiveServer) -> None:

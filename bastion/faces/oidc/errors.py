@@ -26,7 +26,7 @@ from bastion.ui.web import CsrfRejected
 
 async def oauth_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, OAuthError)
-    metrics.OAUTH_ERRORS.labels(exc.error).inc()
+    metrics.count(metrics.OAUTH_ERRORS, exc.error)
     headers = dict(NO_STORE)
     if isinstance(exc, TooManyRequests):
         headers["retry-after"] = str(exc.retry_after)
