@@ -193,6 +193,9 @@ def run_scenario(
     scenario: Scenario, servers: list[Server], args: argparse.Namespace
 ) -> dict[str, Any]:
     entry: dict[str, Any] = {"name": scenario.name, "title": scenario.title, "note": scenario.note}
+    if scenario.signatures:
+        alg, count = scenario.signatures
+        entry["signatures"] = {"alg": alg, "count": count}
     settings = load_settings(args, scenario)
     entry["load"] = settings.describe()
     runners: dict[str, Runner] = {}

@@ -136,16 +136,37 @@ def _floor(results: dict[str, Any]) -> list[str]:
         f"{floor['argon2id_verify_per_s']:,} verifies/s."
     )
     for sc in results["scenarios"]:
-        alg = {"cc_rs256": "rs256", "cc_es256": "es256"}.get(sc["name"])
-        bm = sc.get("bastion", {}).get("median", {})
-        if alg and bm:
-            ceiling = floor[f"{alg}_sign_per_s"] * cores
-            lines.append(
-                f"- {sc['title']}: Bastion's {bm['requests_per_s']:,.0f} grants/s are "
-                f"{100 * bm['requests_per_s'] / ceiling:.0f}% of {cores} cores' bare "
-                f"signing rate ({ceiling:,}/s)."
-            )
+        line = _signing_share(sc, floor, cores)
+        if line:
+            lines.append(line)
     return lines
+
+
+def _signing_share(sc: dict[str, Any], floor: dict[str, Any], cores: int) -> str | None:
+    """How close each server comes to the bare signing rate, and the CPU each spends per
+    request besides the bare signatures (what is left to make cheaper)."""
+    signed = sc.get("signatures")
+    per_s = floor.get(f"{signed['alg']}_sign_per_s") if signed else None
+    if not signed or not per_s:
+        return None
+    count, alg = signed["count"], signed["alg"].upper()
+    ceiling = per_s * cores / count
+    bare_us = count * 1e6 / per_s
+    shares = []
+    for key, label in (("bastion", "Bastion"), ("peer", "the peer")):
+        median = sc.get(key, {}).get("median", {})
+        rate, cpu = median.get("requests_per_s"), median.get("cpu_us_per_request")
+        if not rate:
+            continue
+        beyond = f"; {cpu - bare_us:,.0f} µs of CPU per request beyond signing" if cpu else ""
+        shares.append(f"{label} {rate:,.0f}/s ({100 * rate / ceiling:.0f}%{beyond})")
+    if not shares:
+        return None
+    signs = f"{count} {alg} signature{'s' if count > 1 else ''}"
+    return (
+        f"- {sc['title']}: {signs} per request, {bare_us:,.0f} µs of CPU bare, so {cores} "
+        f"cores' bare signing rate allows {ceiling:,.0f}/s: " + ", ".join(shares) + "."
+    )
 
 
 def _sign_in(results: dict[str, Any]) -> list[str]:

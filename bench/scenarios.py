@@ -102,8 +102,18 @@ SCENARIOS = [
         _get(lambda m: m["issuer"] + "/.well-known/openid-configuration"),
     ),
     Scenario("jwks", "JWKS", _get(lambda m: str(m["jwks_uri"]))),
-    Scenario("cc_rs256", "client_credentials, RS256 JWT", _client_credentials("RS256")),
-    Scenario("cc_es256", "client_credentials, ES256 JWT", _client_credentials("ES256")),
+    Scenario(
+        "cc_rs256",
+        "client_credentials, RS256 JWT",
+        _client_credentials("RS256"),
+        signatures=("rs256", 1),
+    ),
+    Scenario(
+        "cc_es256",
+        "client_credentials, ES256 JWT",
+        _client_credentials("ES256"),
+        signatures=("es256", 1),
+    ),
     Scenario(
         "introspection",
         "introspection of a valid token",
@@ -144,6 +154,7 @@ SCENARIOS = [
         needs_grants=INTERACTIVE,
         connections=stateful.CONNECTIONS,
         consumes_state=True,
+        signatures=("rs256", 2),
         note="Each load connection follows its own rotation chain (the new refresh token is the "
         "next one presented); the starting tokens come from authorization-code flows through "
         "each server's sign-in pages (the peer's is a minimal bench page, as it ships none in "

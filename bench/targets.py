@@ -46,6 +46,8 @@ class Scenario:
     # measured load get a fresh prepare().
     consumes_state: bool = False
     max_seconds: float | None = None  # a shorter measured load than the run's default
+    # What both servers sign per request (algorithm, count), for the crypto-floor lines.
+    signatures: tuple[str, int] | None = None
 
 
 def basic(issuer: Issuer) -> str:

@@ -80,34 +80,49 @@ def _run(rps: float, p99: float = 5.0) -> dict[str, object]:
     }
 
 
+def _results(
+    scenarios: list[dict[str, object]], *, rounds: int = 3, argon2: float = 30.0, **more: object
+) -> dict[str, object]:
+    """A run's results around ``scenarios``: settings, machine and floor as the bench writes
+    them (``more`` adds top-level keys, and ``variants`` goes into the settings)."""
+    settings: dict[str, object] = {
+        "workers": 2,
+        "load": "wrk -t2 -c32 -d20s --latency",
+        "warmup": 5,
+        "rounds": rounds,
+        "database": "embedded SQLite",
+        "bastion_stack": "uvicorn",
+    }
+    if "variants" in more:
+        settings["variants"] = more.pop("variants")
+    return {
+        "started_at": "2026-11-26T00:00:00+00:00",
+        "machine": MACHINE,
+        "settings": settings,
+        "floor": {
+            "rs256_sign_per_s": 1000,
+            "rs256_verify_per_s": 30000,
+            "es256_sign_per_s": 20000,
+            "argon2id_verify_per_s": argon2,
+        },
+        "scenarios": scenarios,
+        **more,
+    }
+
+
 def test_medians_ratios_and_the_table() -> None:
     bastion = summarize([_run(900), _run(1100), _run(1000)])
     peer = summarize([_run(500), _run(500, 9.0)])
     assert bastion["requests_per_s"] == 1000
     assert bastion["spread_pct"] == 20.0
     assert ratio(bastion, peer) == 2.0
-    results = {
-        "started_at": "2026-11-25T22:00:00+00:00",
-        "machine": MACHINE,
-        "settings": {
-            "workers": 2,
-            "load": "wrk -t2 -c32 -d20s --latency",
-            "warmup": 5,
-            "rounds": 3,
-            "database": "embedded SQLite",
-            "bastion_stack": "uvicorn",
-        },
-        "floor": {
-            "rs256_sign_per_s": 1000,
-            "rs256_verify_per_s": 30000,
-            "es256_sign_per_s": 20000,
-            "argon2id_verify_per_s": 30.0,
-        },
-        "scenarios": [
+    results = _results(
+        [
             {
                 "name": "cc_rs256",
                 "title": "client_credentials, RS256 JWT",
                 "note": "",
+                "signatures": {"alg": "rs256", "count": 1},
                 "bastion": {"runs": [], "median": bastion},
                 "peer": {"runs": [], "median": peer},
                 "ratio": 2.0,
@@ -118,13 +133,50 @@ def test_medians_ratios_and_the_table() -> None:
                 "note": "",
                 "skipped": {"bastion": "not yet", "peer": "not yet"},
             },
-        ],
-    }
+        ]
+    )
     table = markdown(results)
     assert "| client_credentials, RS256 JWT | 1,000 | 1.00 | 5.00 | 500 | 1.00 | 7.00 |" in table
     assert "**2.00\N{MULTIPLICATION SIGN}**" in table
     assert "| refresh | *not yet* |" in table
-    assert "50% of 2 cores' bare signing rate (2,000/s)" in table
+    assert (
+        "- client_credentials, RS256 JWT: 1 RS256 signature per request, 1,000 µs of CPU bare, "
+        "so 2 cores' bare signing rate allows 2,000/s: Bastion 1,000/s (50%), the peer 500/s (25%)."
+    ) in table
+
+
+def test_floor_lines_count_every_signature_and_show_the_cpu_beyond_signing() -> None:
+    bastion = summarize([{**_run(400), "cpu_us_per_request": 3200.0}])
+    peer = summarize([{**_run(500), "cpu_us_per_request": 2900.0}])
+    results = _results(
+        [
+            {
+                "name": "refresh",
+                "title": "refresh-token rotation",
+                "note": "",
+                "signatures": {"alg": "rs256", "count": 2},
+                "bastion": {"runs": [], "median": bastion},
+                "peer": {"runs": [], "median": peer},
+                "ratio": 0.8,
+            },
+            {
+                "name": "jwks",
+                "title": "JWKS",
+                "note": "",
+                "bastion": {"runs": [], "median": bastion},
+                "peer": {"runs": [], "median": peer},
+                "ratio": 0.8,
+            },
+        ],
+        rounds=1,
+    )
+    table = markdown(results)
+    assert (
+        "- refresh-token rotation: 2 RS256 signatures per request, 2,000 µs of CPU bare, so 2 "
+        "cores' bare signing rate allows 1,000/s: Bastion 400/s (40%; 1,200 µs of CPU per "
+        "request beyond signing), the peer 500/s (50%; 900 µs of CPU per request beyond signing)."
+    ) in table
+    assert "- JWKS:" not in table  # signs nothing: no floor line
 
 
 def test_stateful_loads_are_refused_when_they_did_not_do_what_they_claim() -> None:
@@ -152,25 +204,8 @@ def test_sign_in_cpu_stack_and_peak_memory_sections() -> None:
     intro = summarize([{**_run(4000), "cpu_us_per_request": 300.0, "peak_worker_mib": 99.0}])
     peer = summarize([{**_run(5000), "cpu_us_per_request": 330.0, "peak_worker_mib": 150.0}])
     granian = summarize([{**_run(4400), "cpu_us_per_request": 290.0}])
-    results = {
-        "started_at": "2026-11-26T00:00:00+00:00",
-        "machine": MACHINE,
-        "settings": {
-            "workers": 2,
-            "load": "wrk -t2 -c32 -d20s --latency",
-            "warmup": 5,
-            "rounds": 1,
-            "database": "embedded SQLite",
-            "bastion_stack": "uvicorn",
-            "variants": {"bastion@granian": "granian"},
-        },
-        "floor": {
-            "rs256_sign_per_s": 1000,
-            "rs256_verify_per_s": 30000,
-            "es256_sign_per_s": 20000,
-            "argon2id_verify_per_s": 25.0,
-        },
-        "scenarios": [
+    results = _results(
+        [
             {
                 "name": "introspection",
                 "title": "introspection",
@@ -189,11 +224,14 @@ def test_sign_in_cpu_stack_and_peak_memory_sections() -> None:
                 "skipped": {"peer": "not offered by this server"},
             },
         ],
-        "memory": {
+        rounds=1,
+        argon2=25.0,
+        variants={"bastion@granian": "granian"},
+        memory={
             "bastion": {"after_start": {"max_worker": 90.0, "total": 270.0}, "after": {}},
             "peer": {"after_start": {"max_worker": 85.0, "total": 220.0}, "after": {}},
         },
-    }
+    )
     table = markdown(results)
     assert "| sign-in | 25.0 logins/s | - | - | *not offered by this server* |" in table
     assert "**12.5 logins/s per core**" in table and "0.83\N{MULTIPLICATION SIGN} that" in table
