@@ -144,10 +144,12 @@ def _floor(results: dict[str, Any]) -> list[str]:
 
 def _signing_share(sc: dict[str, Any], floor: dict[str, Any], cores: int) -> str | None:
     """How close each server comes to the bare signing rate, and the CPU each spends per
-    request besides the bare signatures (what is left to make cheaper)."""
+    request beyond the bare signatures (what is left to make cheaper)."""
     signed = sc.get("signatures")
-    per_s = floor.get(f"{signed['alg']}_sign_per_s") if signed else None
-    if not signed or not per_s:
+    if not signed:
+        return None
+    per_s = floor.get(f"{signed['alg']}_sign_per_s")
+    if not per_s:
         return None
     count, alg = signed["count"], signed["alg"].upper()
     ceiling = per_s * cores / count
