@@ -2,11 +2,12 @@
 driven through aiosqlite or inline on the loop) come from :mod:`bastion.store.sqlite_engine`.
 
 :meth:`Database.point_read`, the hot paths' single-row lookup by an indexed key (is this token
-revoked?), reads over a read-only connection of its own (:mod:`bastion.store.sqlite_direct`);
-on PostgreSQL it is a plain Core query. The hot paths' writes, :meth:`Database.execute_steps`
-(a refresh token's rotation) and :meth:`Database.insert_new` (the deny-list's group commits),
-run on SQLite as one call to ``sqlite3`` over a connection of their own
-(:mod:`bastion.store.sqlite_writes`), whichever driver the engine uses.
+revoked?), reads over a read-only connection of its own (:mod:`bastion.store.sqlite_direct`).
+The hot paths' writes, :meth:`Database.execute_steps` (a refresh token's rotation) and
+:meth:`Database.insert_new` (the deny-list's group commits), run on SQLite as one call to
+``sqlite3`` over a connection of their own (:mod:`bastion.store.sqlite_writes`), whichever
+driver the engine uses. On PostgreSQL both go over asyncpg connections of their own
+(:mod:`bastion.store.postgres_direct`), not through the engine.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlalchemy.pool import NullPool
 
+from bastion.store.postgres_direct import ConnectionLost, DirectPostgres
 from bastion.store.sqlite_direct import DirectSqlite
 from bastion.store.sqlite_engine import create_sqlite_engine
 from bastion.store.sqlite_writes import CompiledWrite, DirectWriter, Step
@@ -62,6 +64,11 @@ class Database:
         path = _sqlite_file(url) if self.is_sqlite else None
         self._direct = DirectSqlite(path) if path is not None else None
         self._writes = DirectWriter(path) if path is not None else None
+        self._pg = (
+            DirectPostgres(self.engine.url, self.engine.dialect, size=max(2, pool_size // 2))
+            if not self.is_sqlite and pool_size > 0
+            else None
+        )
         # By the statement's identity (kept alive here) and its parameter names; None when
         # the statement needs the engine (see CompiledWrite.build).
         self._compiled: dict[tuple[int, tuple[str, ...]], tuple[Any, CompiledWrite | None]] = {}
@@ -81,6 +88,15 @@ class Database:
         statement = self._statements.get(sql)
         if statement is None:
             statement = self._statements.setdefault(sql, text(sql))
+        if self._pg is not None:
+            compiled = self._compile(statement, params)
+            if compiled is not None:
+                try:
+                    row = await self._pg.read_one(compiled.sql, compiled.values(params))
+                except ConnectionLost:
+                    pass  # the engine's path below, whose pool pings
+                else:
+                    return tuple(row) if row is not None else None
         async with self.engine.connect() as conn:
             found = (await conn.execute(statement, dict(params))).first()
         return tuple(found) if found is not None else None
@@ -99,6 +115,13 @@ class Database:
                 raw = None  # busy or recovering: the ordinary path below
             else:
                 return lookup.typed(raw) if raw is not None else None
+        if self._pg is not None:
+            try:
+                found_raw = await self._pg.read_one(lookup.sql, (value,))
+            except ConnectionLost:
+                pass
+            else:
+                return lookup.typed(found_raw) if found_raw is not None else None
         async with self.engine.connect() as conn:
             found = (await conn.execute(lookup.statement, {"key": value})).mappings().first()
         return dict(found) if found is not None else None
@@ -124,6 +147,10 @@ class Database:
         if direct is not None and self._writes is not None:
             async with self._turn():
                 return await self._writes.transaction(direct, guarded=guarded)
+        if direct is not None and self._pg is not None:
+            changed = await self._pg.transaction(direct, guarded=guarded)
+            if changed is not None:
+                return changed
         try:
             async with self._turn(), self._writer.begin() as conn:
                 changed = -1
@@ -141,8 +168,8 @@ class Database:
         self, steps: Sequence[tuple[Executable, Mapping[str, Any] | None]], keep: bool
     ) -> list[Step] | None:
         """The steps compiled for the direct writer, or None when one of them needs the engine
-        (or the database is not an SQLite file)."""
-        if self._writes is None:
+        (or there is no direct writer: an in-memory SQLite, a CLI's engine)."""
+        if self._writes is None and self._pg is None:
             return None
         direct: list[Step] = []
         for statement, params in steps:
@@ -212,15 +239,17 @@ class Database:
             dialect = sqlite if self.is_sqlite else postgresql
             statement = dialect.insert(table).on_conflict_do_nothing()
             self._inserts[table.name] = statement
-        if self._writes is not None:
+        if self._writes is not None or self._pg is not None:
             compiled = self._compile(statement, rows[0])
             keys = rows[0].keys()
             if compiled is not None and all(row.keys() == keys for row in rows):
-                async with self._turn():
-                    await self._writes.transaction(
-                        [(compiled.sql, [compiled.values(row) for row in rows])]
-                    )
-                return
+                step = [(compiled.sql, [compiled.values(row) for row in rows])]
+                if self._writes is not None:
+                    async with self._turn():
+                        await self._writes.transaction(step)
+                    return
+                if self._pg is not None and await self._pg.transaction(step) is not None:
+                    return
         async with self._turn(), self._writer.begin() as conn:
             await conn.execute(statement, list(rows))
 
@@ -238,6 +267,8 @@ class Database:
             self._direct.close()
         if self._writes is not None:
             self._writes.close()
+        if self._pg is not None:
+            await self._pg.close()
         await self.engine.dispose()
 
 
