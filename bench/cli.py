@@ -10,8 +10,8 @@ import platform
 import socket
 import threading
 import time
-from collections.abc import Iterator
-from dataclasses import replace
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -99,17 +99,32 @@ def _load() -> str:
     return " ".join(f"{x:.2f}" for x in os.getloadavg())
 
 
+@dataclass(frozen=True)
+class Database:
+    """Where a Bastion under test keeps its data (``url`` None: its embedded SQLite), and the
+    processes of the database server, whose CPU time counts as Bastion's."""
+
+    url: str | None
+    described: str
+    pids: Callable[[], list[int]] | None = None
+
+
 @contextlib.contextmanager
-def database(kind: str) -> Iterator[str | None]:
+def database(kind: str, sqlite_driver: str) -> Iterator[Database]:
     if kind == "sqlite":
-        yield None
+        yield Database(None, f"embedded SQLite ({sqlite_driver})")
         return
     from tests.support.postgres import PostgresServer  # the test suite's Debian PostgreSQL
 
-    server = PostgresServer()
+    server = PostgresServer(durable=True)  # PostgreSQL's own defaults, as in production
     server.start()
     try:
-        yield server.create_database("bastion_bench")
+        yield Database(
+            server.create_database("bastion_bench"),
+            f"PostgreSQL {server.version()} (its default durability: fsync and synchronous "
+            "commits; the CPU time of its processes counts as Bastion's)",
+            server.pids,
+        )
     finally:
         server.stop()
 
@@ -265,26 +280,29 @@ def main(argv: list[str] | None = None) -> int:
         other = "inline" if driver == "aiosqlite" else "aiosqlite"
         variants[f"bastion@{other}"] = (f"SQLite {other}", {"sqlite_driver": other})
     with contextlib.ExitStack() as databases:
-        database_url = databases.enter_context(database(args.db))
+        main_db = databases.enter_context(database(args.db, driver))
         try:
             tools.say(f"starting Bastion and the peer, {args.workers} workers each")
             servers.append(
                 start_bastion(
                     free_port(),
                     args.workers,
-                    database_url=database_url,
+                    database_url=main_db.url,
+                    companions=main_db.pids,
                     stack=main_stack,
                     sqlite_driver=driver,
                 )
             )
             for name, (_, change) in variants.items():  # each on a database of its own
                 settings = {"stack": main_stack, "sqlite_driver": driver, **change}
+                own_db = databases.enter_context(database(args.db, settings["sqlite_driver"]))
                 servers.append(
                     start_bastion(
                         free_port(),
                         args.workers,
                         name=name,
-                        database_url=databases.enter_context(database(args.db)),
+                        database_url=own_db.url,
+                        companions=own_db.pids,
                         **settings,
                     )
                 )
@@ -306,7 +324,7 @@ def main(argv: list[str] | None = None) -> int:
         "load": LoadSettings(args.threads, args.connections, args.duration).describe(),
         "warmup": args.warmup,
         "rounds": args.rounds,
-        "database": f"embedded SQLite ({driver})" if args.db == "sqlite" else "PostgreSQL",
+        "database": main_db.described,
         "bastion_stack": STACKS[main_stack],
         "variants": {name: description for name, (description, _) in variants.items()},
     }

@@ -18,6 +18,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -59,6 +60,9 @@ class Server:
     user_password: str = ""
     process: subprocess.Popen[bytes] | None = None
     notes: list[str] = field(default_factory=list)
+    # Processes that serve it without being its children (its PostgreSQL server), counted
+    # in its CPU time.
+    companions: Callable[[], list[int]] | None = None
 
     @property
     def base_url(self) -> str:
@@ -82,10 +86,11 @@ class Server:
         }
 
     def cpu_seconds(self) -> float:
-        """CPU time (user + system) used so far by the serving processes and their parent."""
+        """CPU time (user + system) used so far by the serving processes, their parent and
+        the companions."""
         if self.process is None:
             return 0.0
-        pids = {self.process.pid, *self.pids()}
+        pids = {self.process.pid, *self.pids(), *(self.companions() if self.companions else ())}
         return sum(_cpu_ticks(pid) for pid in pids) / os.sysconf("SC_CLK_TCK")
 
     def wait_ready(self, path: str, timeout: float = 90) -> None:
@@ -186,6 +191,7 @@ def start_bastion(
     *,
     name: str = "bastion",
     database_url: str | None = None,
+    companions: Callable[[], list[int]] | None = None,
     stack: str | None = None,
     sqlite_driver: str | None = None,
 ) -> Server:
@@ -209,7 +215,13 @@ def start_bastion(
     _cli(env, "bootstrap", "--json")
     password = secrets.token_urlsafe(16)
     server = Server(
-        name, port, workers, data / "server.log", stack=stack or "", user_password=password
+        name,
+        port,
+        workers,
+        data / "server.log",
+        stack=stack or "",
+        user_password=password,
+        companions=companions,
     )
     for alg, resource in (("RS256", RS256_RESOURCE), ("ES256", ES256_RESOURCE)):
         slug = f"bench-{alg.lower()}"

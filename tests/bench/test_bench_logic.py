@@ -3,9 +3,17 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+import time
+from dataclasses import replace
+from pathlib import Path
+
 from bench.flows import fill
 from bench.loadgen import LoadSettings, parse_report, wrk_command
 from bench.report import logins_per_s, markdown, ratio, summarize
+from bench.servers import Server, _cpu_ticks
 from bench.stateful import _chains_held, _logins_done, _pool_outlasted
 
 WRK = """Running 20s test @ http://127.0.0.1:8080/demo/jwks
@@ -240,3 +248,22 @@ def test_sign_in_cpu_stack_and_peak_memory_sections() -> None:
     assert "| introspection | 4,000 | 300 | 4,400 | 290 | 1.10\N{MULTIPLICATION SIGN} |" in table
     assert "bastion 140.5 MiB (sign-in); peer 150.0 MiB (introspection)" in table
     assert "Load: `wrk -t16 -c16 -d20s --latency`." in table
+
+
+def test_cpu_time_counts_the_companion_processes() -> None:
+    """Bastion on PostgreSQL: the database server's processes count in Bastion's CPU time."""
+    serving = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    database = subprocess.Popen([sys.executable, "-c", "while True: pass"])
+    try:
+        alone = Server("bastion", 0, 1, Path(os.devnull), process=serving)
+        with_db = replace(alone, companions=lambda: [database.pid])
+        deadline = time.monotonic() + 20
+        while _cpu_ticks(database.pid) < 20 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        spent = _cpu_ticks(database.pid) / os.sysconf("SC_CLK_TCK")
+        assert spent >= 0.2
+        assert with_db.cpu_seconds() - alone.cpu_seconds() >= spent
+    finally:
+        for process in (serving, database):
+            process.kill()
+            process.wait()

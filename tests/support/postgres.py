@@ -1,11 +1,15 @@
-"""A throwaway PostgreSQL server for the tests, started from the Debian binaries.
+"""A throwaway PostgreSQL server for the tests and the benchmark, started from the Debian
+binaries.
 
 initdb and pg_ctl refuse to run as root, so as root the cluster is owned by and run as the
-``postgres`` system user that the Debian package creates.
+``postgres`` system user that the Debian package creates. The tests trade crash safety for
+speed (no fsync, asynchronous commits); the benchmark asks for a ``durable`` server, which
+keeps PostgreSQL's own defaults, as a production server would.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import pwd
 import shutil
@@ -42,7 +46,7 @@ def free_port() -> int:
 
 
 class PostgresServer:
-    def __init__(self) -> None:
+    def __init__(self, *, durable: bool = False) -> None:
         bin_dir = find_bin_dir()
         if bin_dir is None:
             raise RuntimeError(INSTALL_HINT)
@@ -51,6 +55,7 @@ class PostgresServer:
         self.data = self.root / "data"
         self.port = free_port()
         self.as_root = os.geteuid() == 0
+        self.durable = durable
         if self.as_root:
             owner = pwd.getpwnam("postgres")
             os.chown(self.root, owner.pw_uid, owner.pw_gid)
@@ -64,17 +69,15 @@ class PostgresServer:
 
     def start(self) -> None:
         self._run("initdb", "-D", str(self.data), "-U", "postgres", "--auth=trust", "-E", "UTF8")
-        options = " ".join(
-            [
-                f"-p {self.port}",
-                f"-k {self.root}",
-                "-c listen_addresses=127.0.0.1",
-                "-c fsync=off",
-                "-c synchronous_commit=off",
-                "-c full_page_writes=off",
-                "-c max_connections=200",
-            ]
-        )
+        settings = [
+            f"-p {self.port}",
+            f"-k {self.root}",
+            "-c listen_addresses=127.0.0.1",
+            "-c max_connections=200",
+        ]
+        if not self.durable:
+            settings += ["-c fsync=off", "-c synchronous_commit=off", "-c full_page_writes=off"]
+        options = " ".join(settings)
         self._run(
             "pg_ctl",
             "-D",
@@ -86,6 +89,23 @@ class PostgresServer:
             "-w",
             "start",
         )
+
+    def version(self) -> str:
+        """``15.8``, say: the server's version number."""
+        return self._run("postgres", "--version").stdout.split()[-1]
+
+    def pids(self) -> list[int]:
+        """The running server's processes: the postmaster and its children (a backend per
+        connection, the WAL writer, the checkpointer...); empty when it is not running."""
+        try:
+            postmaster = int((self.data / "postmaster.pid").read_text().split("\n", 1)[0])
+        except (OSError, ValueError):
+            return []
+        children: list[int] = []
+        with contextlib.suppress(OSError):
+            for task in Path(f"/proc/{postmaster}/task").iterdir():
+                children += [int(p) for p in (task / "children").read_text().split()]
+        return [postmaster, *children]
 
     def create_database(self, name: str) -> str:
         self._run("createdb", "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres", name)
