@@ -47,6 +47,8 @@ class DirectPostgres:
     def __init__(self, url: URL, dialect: Dialect, *, size: int) -> None:
         _, options = dialect.create_connect_args(url)
         self._options = {k: v for k, v in options.items() if k not in _ENGINE_ONLY}
+        if "prepared_statement_cache_size" in options:  # 0 behind PgBouncer's transaction mode
+            self._options["statement_cache_size"] = int(options["prepared_statement_cache_size"])
         self._loads: Callable[[str], Any] = (
             getattr(dialect, "_json_deserializer", None) or json.loads
         )
