@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import os
 import pwd
+import re
 import shutil
 import socket
 import subprocess
@@ -92,7 +93,11 @@ class PostgresServer:
 
     def version(self) -> str:
         """``15.8``, say: the server's version number."""
-        return self._run("postgres", "--version").stdout.split()[-1]
+        # "postgres (PostgreSQL) 15.8 (Debian 15.8-0+deb12u1)"
+        found = re.search(
+            r"\(PostgreSQL\) (\d+(?:\.\d+)*)", self._run("postgres", "--version").stdout
+        )
+        return found.group(1) if found else "unknown"
 
     def pids(self) -> list[int]:
         """The running server's processes: the postmaster and its children (a backend per
