@@ -60,8 +60,8 @@ class Server:
     user_password: str = ""
     process: subprocess.Popen[bytes] | None = None
     notes: list[str] = field(default_factory=list)
-    # Processes that serve it without being its children (its PostgreSQL server), counted
-    # in its CPU time.
+    # Processes that serve it without being its children, counted in its CPU time: its
+    # PostgreSQL server, the postmaster first, then the postmaster's children.
     companions: Callable[[], list[int]] | None = None
 
     @property
@@ -87,11 +87,15 @@ class Server:
 
     def cpu_seconds(self) -> float:
         """CPU time (user + system) used so far by the serving processes, their parent and
-        the companions."""
+        the companions, with what the first companion's children used before they exited (a
+        PostgreSQL backend ends with its connection; the postmaster has reaped it)."""
         if self.process is None:
             return 0.0
-        pids = {self.process.pid, *self.pids(), *(self.companions() if self.companions else ())}
-        return sum(_cpu_ticks(pid) for pid in pids) / os.sysconf("SC_CLK_TCK")
+        ticks = sum(_cpu_ticks(pid) for pid in {self.process.pid, *self.pids()})
+        if self.companions is not None:
+            root, *others = self.companions() or [0]
+            ticks += _cpu_ticks(root, reaped=True) + sum(_cpu_ticks(pid) for pid in others)
+        return ticks / os.sysconf("SC_CLK_TCK")
 
     def wait_ready(self, path: str, timeout: float = 90) -> None:
         deadline = time.monotonic() + timeout
@@ -151,13 +155,15 @@ def _cmdline(pid: int) -> str:
         return ""
 
 
-def _cpu_ticks(pid: int) -> int:
+def _cpu_ticks(pid: int, *, reaped: bool = False) -> int:
+    """utime + stime of ``pid``, and with ``reaped`` those of its children that have exited."""
     try:
         stat = Path(f"/proc/{pid}/stat").read_text()
     except OSError:
         return 0
     fields = stat[stat.rindex(")") + 2 :].split()  # after "pid (comm) "
-    return int(fields[11]) + int(fields[12])  # utime, stime
+    own = int(fields[11]) + int(fields[12])
+    return own + int(fields[13]) + int(fields[14]) if reaped else own  # cutime, cstime
 
 
 def _rss_kib(pid: int) -> int:

@@ -251,19 +251,32 @@ def test_sign_in_cpu_stack_and_peak_memory_sections() -> None:
 
 
 def test_cpu_time_counts_the_companion_processes() -> None:
-    """Bastion on PostgreSQL: the database server's processes count in Bastion's CPU time."""
+    """Bastion on PostgreSQL: the database server's processes count in Bastion's CPU time,
+    the live ones and those its postmaster (the first companion) has already reaped."""
+    burn = "import time\nt = time.process_time()\nwhile time.process_time() - t < 0.3: pass"
+    postmaster = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            f"import subprocess, sys, time\nsubprocess.run([sys.executable, '-c', {burn!r}])\n"
+            "print('reaped', flush=True)\ntime.sleep(60)",
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     serving = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
-    database = subprocess.Popen([sys.executable, "-c", "while True: pass"])
+    backend = subprocess.Popen([sys.executable, "-c", "while True: pass"])
     try:
+        assert postmaster.stdout is not None and postmaster.stdout.readline() == "reaped\n"
         alone = Server("bastion", 0, 1, Path(os.devnull), process=serving)
-        with_db = replace(alone, companions=lambda: [database.pid])
+        with_db = replace(alone, companions=lambda: [postmaster.pid, backend.pid])
         deadline = time.monotonic() + 20
-        while _cpu_ticks(database.pid) < 20 and time.monotonic() < deadline:
+        while _cpu_ticks(backend.pid) < 20 and time.monotonic() < deadline:
             time.sleep(0.05)
-        spent = _cpu_ticks(database.pid) / os.sysconf("SC_CLK_TCK")
-        assert spent >= 0.2
-        assert with_db.cpu_seconds() - alone.cpu_seconds() >= spent
+        live = _cpu_ticks(backend.pid) / os.sysconf("SC_CLK_TCK")
+        assert live >= 0.2
+        assert with_db.cpu_seconds() - alone.cpu_seconds() >= live + 0.25  # + the exited child
     finally:
-        for process in (serving, database):
+        for process in (postmaster, serving, backend):
             process.kill()
             process.wait()
