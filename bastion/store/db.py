@@ -168,7 +168,7 @@ class Database:
         self, steps: Sequence[tuple[Executable, Mapping[str, Any] | None]], keep: bool
     ) -> list[Step] | None:
         """The steps compiled for the direct writer, or None when one of them needs the engine
-        (or there is no direct writer: an in-memory SQLite, a CLI's engine)."""
+        (or there is no direct writer: an in-memory SQLite, an engine built without a pool)."""
         if self._writes is None and self._pg is None:
             return None
         direct: list[Step] = []

@@ -19,6 +19,7 @@ commit cut off halfway is unknown.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -96,7 +97,10 @@ class DirectPostgres:
                 await tx.commit()
             except BaseException as exc:
                 if not conn.is_closed() and conn.is_in_transaction():
-                    await asyncio.shield(tx.rollback())
+                    # A rollback that fails too must not hide why: the pool's reset on release
+                    # closes a connection it cannot clean.
+                    with contextlib.suppress(Exception):
+                        await asyncio.shield(tx.rollback())
                 if isinstance(exc, asyncpg.IntegrityConstraintViolationError):
                     raise IntegrityError(sql, None, exc) from exc
                 if isinstance(exc, _LOST):
