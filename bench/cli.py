@@ -21,7 +21,7 @@ from bastion.settings import DEFAULT_SQLITE_DRIVER
 from bench import floor, report, tools
 from bench.loadgen import LoadError, LoadResult, LoadSettings, run_load
 from bench.scenarios import SCENARIOS, available
-from bench.servers import ROOT, Server, start_bastion, start_peer
+from bench.servers import ROOT, Server, process_tree, start_bastion, start_peer
 from bench.targets import LoadPlan, Scenario, ScenarioError, Target
 
 RESULTS = ROOT / "bench" / "results"
@@ -123,7 +123,7 @@ def database(kind: str, sqlite_driver: str) -> Iterator[Database]:
             server.create_database("bastion_bench"),
             f"PostgreSQL {server.version()} (its default durability: fsync and synchronous "
             "commits; the CPU time of its processes counts as Bastion's)",
-            server.pids,
+            lambda: process_tree(server.postmaster_pid()),
         )
     finally:
         server.stop()

@@ -138,6 +138,11 @@ class Server:
             self.process.wait()
 
 
+def process_tree(root: int | None) -> list[int]:
+    """``root`` and its children (the companions' order: root first); empty without a root."""
+    return [root, *_children(root)] if root is not None else []
+
+
 def _children(pid: int) -> list[int]:
     found: list[int] = []
     with contextlib.suppress(OSError):

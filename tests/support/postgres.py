@@ -9,7 +9,6 @@ keeps PostgreSQL's own defaults, as a production server would.
 
 from __future__ import annotations
 
-import contextlib
 import os
 import pwd
 import re
@@ -99,18 +98,13 @@ class PostgresServer:
         )
         return found.group(1) if found else "unknown"
 
-    def pids(self) -> list[int]:
-        """The running server's processes: the postmaster and its children (a backend per
-        connection, the WAL writer, the checkpointer...); empty when it is not running."""
+    def postmaster_pid(self) -> int | None:
+        """The running server's root process (its children are the backends, the WAL writer,
+        the checkpointer...); None when it is not running."""
         try:
-            postmaster = int((self.data / "postmaster.pid").read_text().split("\n", 1)[0])
+            return int((self.data / "postmaster.pid").read_text().split("\n", 1)[0])
         except (OSError, ValueError):
-            return []
-        children: list[int] = []
-        with contextlib.suppress(OSError):
-            for task in Path(f"/proc/{postmaster}/task").iterdir():
-                children += [int(p) for p in (task / "children").read_text().split()]
-        return [postmaster, *children]
+            return None
 
     def create_database(self, name: str) -> str:
         self._run("createdb", "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres", name)
