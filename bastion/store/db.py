@@ -13,6 +13,7 @@ driver the engine uses. On PostgreSQL both go over asyncpg connections of their 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import sqlite3
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
@@ -31,10 +32,11 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlalchemy.pool import NullPool
 
+from bastion.store.compiled import CompiledStatement, Step
 from bastion.store.postgres_direct import ConnectionLost, DirectPostgres
 from bastion.store.sqlite_direct import DirectSqlite
 from bastion.store.sqlite_engine import create_sqlite_engine
-from bastion.store.sqlite_writes import CompiledWrite, DirectWriter, Step
+from bastion.store.sqlite_writes import DirectWriter
 
 MAX_COMPILED = 256  # statements kept compiled for the direct writer (they are module constants)
 
@@ -70,8 +72,8 @@ class Database:
             else None
         )
         # By the statement's identity (kept alive here) and its parameter names; None when
-        # the statement needs the engine (see CompiledWrite.build).
-        self._compiled: dict[tuple[int, tuple[str, ...]], tuple[Any, CompiledWrite | None]] = {}
+        # the statement needs the engine (see CompiledStatement.build).
+        self._compiled: dict[tuple[int, tuple[str, ...]], tuple[Any, CompiledStatement | None]] = {}
         self._statements: dict[str, Any] = {}
         self._gate = asyncio.Lock() if self.is_sqlite else None
         self._lookups: dict[tuple[str, str], _Lookup] = {}
@@ -148,9 +150,8 @@ class Database:
             async with self._turn():
                 return await self._writes.transaction(direct, guarded=guarded)
         if direct is not None and self._pg is not None:
-            changed = await self._pg.transaction(direct, guarded=guarded)
-            if changed is not None:
-                return changed
+            with contextlib.suppress(ConnectionLost):  # nothing written: the engine's path
+                return await self._pg.transaction(direct, guarded=guarded)
         try:
             async with self._turn(), self._writer.begin() as conn:
                 changed = -1
@@ -181,14 +182,14 @@ class Database:
 
     def _compile(
         self, statement: Executable, params: Mapping[str, Any], keep: bool = True
-    ) -> CompiledWrite | None:
+    ) -> CompiledStatement | None:
         """Compiled once per statement object and parameter names when ``keep`` (the entry
         holds the statement, so its id is not reused while cached)."""
         key = (id(statement), tuple(params))
         entry = self._compiled.get(key)
         if entry is not None and entry[0] is statement:
             return entry[1]
-        compiled = CompiledWrite.build(statement, key[1], self.engine.dialect)
+        compiled = CompiledStatement.build(statement, key[1], self.engine.dialect)
         if keep and len(self._compiled) < MAX_COMPILED:
             self._compiled[key] = (statement, compiled)
         return compiled
@@ -248,8 +249,10 @@ class Database:
                     async with self._turn():
                         await self._writes.transaction(step)
                     return
-                if self._pg is not None and await self._pg.transaction(step) is not None:
-                    return
+                if self._pg is not None:
+                    with contextlib.suppress(ConnectionLost):
+                        await self._pg.transaction(step)
+                        return
         async with self._turn(), self._writer.begin() as conn:
             await conn.execute(statement, list(rows))
 

@@ -9,8 +9,8 @@ compiled for the engine's dialect (``$n`` placeholders, values converted by the 
 and JSON is encoded and decoded as the engine's own connections do.
 
 A connection that turns out to be dead (the server restarted, a proxy dropped it) before
-anything was sent in a transaction makes these methods answer None, and the caller takes the
-engine's path, whose pool pings; asyncpg's pool replaces the connection. Once a write has
+anything was read or written raises :class:`ConnectionLost`, and the caller takes the engine's
+path, whose pool pings; asyncpg's pool replaces the connection. Once a write has
 started, a failure is raised as the engine would raise it (``IntegrityError`` for a violated
 constraint, ``OperationalError`` for a lost connection), never retried: the outcome of a
 commit cut off halfway is unknown.
@@ -28,8 +28,7 @@ import asyncpg
 from sqlalchemy.engine import URL, Dialect
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 
-Rows = Sequence[Sequence[Any]]
-Step = tuple[str, Rows]  # SQL with ``$n`` placeholders, and one parameter tuple per execution
+from bastion.store.compiled import Step
 
 # Options of the engine's URL that SQLAlchemy's asyncpg dialect reads itself.
 _ENGINE_ONLY = ("prepared_statement_cache_size", "prepared_statement_name_func", "async_fallback")
@@ -67,18 +66,18 @@ class DirectPostgres:
         except _LOST as exc:
             raise ConnectionLost from exc
 
-    async def transaction(self, steps: Sequence[Step], *, guarded: bool = False) -> int | None:
+    async def transaction(self, steps: Sequence[Step], *, guarded: bool = False) -> int:
         """Run the steps in order in one transaction (a step with several parameter tuples runs
         once per tuple) and return the number of rows the first one changed; when ``guarded``
-        and it changed none, roll back and return 0. None when the connection was dead before
-        the transaction began (nothing written). Returns once committed."""
+        and it changed none, roll back and return 0. Returns once committed; raises
+        ``ConnectionLost`` when the connection was dead before the transaction began."""
         pool = await self._connections()
         async with pool.acquire() as conn:
             tx = conn.transaction()
             try:
                 await tx.start()
-            except _LOST:
-                return None
+            except _LOST as exc:
+                raise ConnectionLost from exc
             sql = "BEGIN"
             try:
                 changed = -1
@@ -144,7 +143,7 @@ class DirectPostgres:
 
 
 class ConnectionLost(Exception):
-    """The connection was dead before anything was read: take the engine's path."""
+    """The connection was dead before anything was read or written: take the engine's path."""
 
 
 def _rows_changed(status: str) -> int:

@@ -27,8 +27,9 @@ as for any lock) while it copies the rest and empties the file.
 
 The connection has the engine's settings (WAL, ``synchronous=NORMAL``, foreign keys on), so a
 transaction here is as durable as any other commit, and readable by every process once it
-returns. Statements are SQLAlchemy Core statements compiled once (:class:`CompiledWrite`),
-with the column types' own conversions of Python values, as the engine applies them. Errors
+returns. Statements are SQLAlchemy Core statements compiled once
+(:class:`~bastion.store.compiled.CompiledStatement`), with the column types' own conversions
+of Python values, as the engine applies them. Errors
 are raised as the engine raises them (``sqlalchemy.exc.IntegrityError``, ...).
 """
 
@@ -38,101 +39,19 @@ import asyncio
 import logging
 import sqlite3
 import time
-from collections.abc import Callable, Collection, Mapping, Sequence
+from collections.abc import Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
-from typing import Any
 
-from sqlalchemy import Dialect, Executable
 from sqlalchemy.exc import DBAPIError, StatementError
-from sqlalchemy.sql.compiler import SQLCompiler
-from sqlalchemy.sql.elements import ClauseElement
 
 from bastion.store import sqlite_engine
+from bastion.store.compiled import Step
 from bastion.store.sqlite_engine import FIRST_PAUSE, LONGEST_PAUSE, THREAD_BUSY_TIMEOUT_MS
 
 CHECKPOINT_EVERY = 256  # commits between passive checkpoints (a few pages each)
 WAL_LIMIT_FRAMES = 4096  # pages in the WAL (16 MiB at 4 KiB) past which it is emptied
-Rows = Sequence[tuple[Any, ...]]
-Step = tuple[str, Rows]  # SQL with ``?`` placeholders, and one parameter tuple per execution
 
 log = logging.getLogger(__name__)
-
-
-Source = Callable[[Mapping[str, Any]], Any]  # a placeholder's value, from the parameters
-
-
-@dataclass(frozen=True, slots=True)
-class CompiledWrite:
-    """A Core statement compiled for SQLite for one set of parameter names: its SQL and, for
-    each ``?``, where its value comes from (a parameter, a value fixed in the statement, or a
-    column's Python-side default) and the bind type's conversion of it."""
-
-    sql: str
-    slots: tuple[tuple[Source, Callable[[Any], Any] | None], ...]
-
-    @classmethod
-    def build(
-        cls, statement: Executable, keys: Collection[str], dialect: Dialect
-    ) -> CompiledWrite | None:
-        """None when the engine would do more than bind values: expand lists, call a function
-        for a bound value, or compute a column default that needs the execution context."""
-        if not isinstance(statement, ClauseElement):
-            return None
-        compiled = statement.compile(dialect=dialect, column_keys=list(keys))
-        if not isinstance(compiled, SQLCompiler) or compiled.positiontup is None:
-            return None
-        defaults: dict[str, Source] = {}
-        for columns, attribute in (
-            (compiled.insert_prefetch, "default"),
-            (compiled.update_prefetch, "onupdate"),
-        ):
-            for column in columns:
-                source = _default_source(getattr(column, attribute))
-                if source is None:
-                    return None
-                defaults[column.key] = source
-        slots = []
-        for name in compiled.positiontup:
-            bind = compiled.binds[name]
-            if bind.expanding or bind.callable is not None:
-                return None
-            source = _param_source(name) if name in keys else defaults.get(name)
-            if source is None:
-                if bind.required:
-                    return None
-                source = _fixed_source(bind.value)
-            slots.append((source, bind.type.dialect_impl(dialect).bind_processor(dialect)))
-        return cls(str(compiled), tuple(slots))
-
-    def values(self, params: Mapping[str, Any]) -> tuple[Any, ...]:
-        out = []
-        for source, processor in self.slots:
-            value = source(params)
-            out.append(value if processor is None else processor(value))
-        return tuple(out)
-
-
-def _param_source(name: str) -> Source:
-    return lambda params: params[name]
-
-
-def _fixed_source(value: Any) -> Source:
-    return lambda _params: value
-
-
-def _default_source(default: Any) -> Source | None:
-    """A column default's value maker, for a scalar or a function of no arguments (which
-    SQLAlchemy wraps to take the execution context and ignore it); None for anything else
-    (a function of the context, a sequence, an SQL expression)."""
-    if default is None:
-        return None
-    if default.is_scalar:
-        return _fixed_source(default.arg)
-    if default.is_callable and getattr(default.arg, "__wrapped__", None) is not None:
-        make = default.arg
-        return lambda _params: make(None)
-    return None
 
 
 class DirectWriter:

@@ -29,9 +29,9 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.types import TypeDecorator
 
 from bastion.store import sqlite_writes
+from bastion.store.compiled import CompiledStatement
 from bastion.store.db import Database
 from bastion.store.repositories.grants import INSERT_REFRESH, REFRESH, ROTATE_REFRESH
-from bastion.store.sqlite_writes import CompiledWrite
 from bastion.store.types import UTCDateTime
 from tests.store.lock_holder import (
     SQLITE_FILE,
@@ -90,10 +90,10 @@ async def test_rows_are_stored_as_the_engine_stores_them(db: Database) -> None:
 def test_the_hot_statements_take_the_direct_path(sqlite_db: Database) -> None:
     dialect = sqlite_db.engine.dialect
     row = [c.name for c in REFRESH.columns if c.name not in ("created_at", "updated_at")]
-    assert CompiledWrite.build(INSERT_REFRESH, row, dialect) is not None
-    assert CompiledWrite.build(ROTATE_REFRESH, ["token_id", "now"], dialect) is not None
+    assert CompiledStatement.build(INSERT_REFRESH, row, dialect) is not None
+    assert CompiledStatement.build(ROTATE_REFRESH, ["token_id", "now"], dialect) is not None
     # A default that needs the execution context is left to the engine.
-    assert CompiledWrite.build(insert(ITEMS), ["id", "parent_id"], dialect) is None
+    assert CompiledStatement.build(insert(ITEMS), ["id", "parent_id"], dialect) is None
 
 
 async def test_steps_run_in_one_transaction_and_a_guard_stops_them(db: Database) -> None:
