@@ -87,8 +87,9 @@ class Settings(BaseModel):
     workers: int = Field(1, ge=1, le=64, description="Worker processes for `bastion serve`.")
     server: ServerStack = Field(
         ServerStack.UVICORN,
-        description="HTTP server of `bastion serve`: uvicorn (with uvloop and httptools) or "
-        "granian. bench/results/ holds the measurements behind the default.",
+        description="HTTP server of `bastion serve`: uvicorn (with uvloop and httptools, each "
+        "response written once) or granian. bench/results/ holds the measurements behind the "
+        "default.",
     )
     default_signing_alg: SigningAlgSetting = Field(
         SigningAlgSetting.RS256, description="Algorithm of new issuers' keys: RS256, ES256, EdDSA."

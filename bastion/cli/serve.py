@@ -1,6 +1,7 @@
 """`bastion serve`: run the HTTP server, one or several worker processes, on the stack
-BASTION_SERVER names (uvicorn with uvloop and httptools, or granian). The schema must be
-current; the platform issuer and its keys are created if missing."""
+BASTION_SERVER names (uvicorn with uvloop and httptools, each response in one write, or
+granian). The schema must be current; the platform issuer and its keys are created if
+missing."""
 
 from __future__ import annotations
 
@@ -13,13 +14,14 @@ import uvicorn
 
 from bastion.cli.common import build_container, check_schema, load_settings
 from bastion.crypto.keys import SigningAlg
+from bastion.ops.http_protocol import PROTOCOL as HTTP_PROTOCOL
 from bastion.ops.logging import configure_logging
 from bastion.ops.metrics import prepare_multiprocess
 from bastion.services.tenancy import ensure_platform_issuer
 from bastion.settings import ServerStack, Settings
 
 STACKS = {
-    ServerStack.UVICORN.value: "uvicorn + uvloop + httptools",
+    ServerStack.UVICORN.value: "uvicorn + uvloop + httptools (one write per response)",
     ServerStack.GRANIAN.value: "granian (ASGI, uvloop)",
 }
 DEFAULT_STACK = Settings.model_fields["server"].default.value
@@ -73,7 +75,7 @@ def _uvicorn(settings: Settings) -> None:
         port=settings.port,
         workers=settings.workers,
         loop="uvloop",
-        http="httptools",
+        http=HTTP_PROTOCOL,
         log_config=None,
         access_log=False,
         server_header=False,
