@@ -13,7 +13,9 @@ written during one turn of the event loop is held and written once, joined, when
 ends (``call_soon``). A head and a body sent together (every non-streaming response) leave as
 one; a streamed body still leaves chunk by chunk, since its chunks come in separate turns.
 Closing or half-closing the connection writes what is held first, so nothing is lost or
-reordered; aborting drops it, as an abort drops the transport's own buffer.
+reordered; aborting drops it, as an abort drops the transport's own buffer. Past
+:data:`HOLD_LIMIT` bytes the held data is written at once, so a body produced in one turn
+reaches uvloop's buffer, whose high-water mark pauses the writer as it did before.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 # What ``bastion serve`` passes uvicorn as its ``http`` protocol (an import string, so that
 # the spawned worker processes import it themselves).
 PROTOCOL = "bastion.ops.http_protocol:CoalescingHttpToolsProtocol"
+HOLD_LIMIT = 64 * 1024  # uvloop's default high-water mark for a transport's write buffer
 
 
 class CoalescingTransport(asyncio.Transport):
@@ -37,11 +40,15 @@ class CoalescingTransport(asyncio.Transport):
         self._transport = transport
         self._loop = loop
         self._held: list[bytes] = []
+        self._held_size = 0
 
     def write(self, data: bytes | bytearray | memoryview) -> None:
         if not self._held:
             self._loop.call_soon(self.flush)
         self._held.append(bytes(data))
+        self._held_size += len(data)
+        if self._held_size > HOLD_LIMIT:
+            self.flush()
 
     def writelines(self, list_of_data: Iterable[bytes | bytearray | memoryview]) -> None:
         for data in list_of_data:
@@ -53,6 +60,7 @@ class CoalescingTransport(asyncio.Transport):
             return
         held = self._held
         self._held = []
+        self._held_size = 0
         if not self._transport.is_closing():
             self._transport.write(held[0] if len(held) == 1 else b"".join(held))
 
@@ -66,6 +74,7 @@ class CoalescingTransport(asyncio.Transport):
 
     def abort(self) -> None:
         self._held = []
+        self._held_size = 0
         self._transport.abort()
 
     def can_write_eof(self) -> bool:
@@ -93,7 +102,7 @@ class CoalescingTransport(asyncio.Transport):
         self._transport.resume_reading()
 
     def get_write_buffer_size(self) -> int:
-        return self._transport.get_write_buffer_size() + sum(len(data) for data in self._held)
+        return self._transport.get_write_buffer_size() + self._held_size
 
     def get_write_buffer_limits(self) -> tuple[int, int]:
         return self._transport.get_write_buffer_limits()

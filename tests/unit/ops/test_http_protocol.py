@@ -18,7 +18,12 @@ from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 from uvicorn.server import ServerState
 
 from bastion.cli import serve
-from bastion.ops.http_protocol import PROTOCOL, CoalescingHttpToolsProtocol, CoalescingTransport
+from bastion.ops.http_protocol import (
+    HOLD_LIMIT,
+    PROTOCOL,
+    CoalescingHttpToolsProtocol,
+    CoalescingTransport,
+)
 from bastion.settings import Settings
 
 Scope = dict[str, Any]
@@ -173,3 +178,18 @@ def test_serve_runs_uvicorn_on_this_protocol(monkeypatch: pytest.MonkeyPatch) ->
 
     assert seen["http"] == PROTOCOL
     assert import_from_string(PROTOCOL) is CoalescingHttpToolsProtocol
+
+
+async def test_a_large_body_is_written_at_once_so_backpressure_still_applies() -> None:
+    inner = RecordingTransport()
+    outer = CoalescingTransport(inner, asyncio.get_running_loop())
+    chunk = b"x" * (HOLD_LIMIT // 2 + 1)
+    outer.write(chunk)
+    assert inner.writes == []
+    outer.write(chunk)  # past the limit: written now, not at the end of the turn
+
+    assert inner.writes == [chunk + chunk]
+    assert outer.get_write_buffer_size() == 0
+    outer.write(b"tail")
+    await asyncio.sleep(0)
+    assert inner.writes[-1] == b"tail"
