@@ -12,6 +12,7 @@ from bastion.crypto.secrets import KeyedHasher
 from bastion.domain.credentials import PREFIXES, CredentialKind
 from bastion.oauth import token_types
 from bastion.oauth.engine import Engine, GrantPolicy, InteractivePorts
+from bastion.oauth.jti import JtiTags
 from bastion.oauth.models import OpaqueExchange
 from bastion.ops.ratelimit import FailureWindow
 from bastion.services.bootstrap import BootstrapResult, bootstrap
@@ -144,6 +145,7 @@ class Container:
             tokens=tokens,
             hasher=hasher,
             limiter=limiter,
+            jti_tags=JtiTags(master.derive("jti-tags")),
             interactive=InteractivePorts(
                 codes=grants,
                 refresh_tokens=grants,

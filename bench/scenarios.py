@@ -132,9 +132,11 @@ SCENARIOS = [
         note="Every request revokes a live token (RFC 7009, token_type_hint=access_token): "
         "each load gets a pool minted for it by the server itself, each token presented once "
         "(sized from the warm-up's rate; figures are discarded if it runs out). Bastion "
-        "deny-lists its RS256 JWT; the peer deletes an opaque token, and, keeping tokens per "
-        "process, finds in a cluster only those its worker issued: for the others it has "
-        "nothing to delete (RFC 7009 answers 200 either way), which is cheaper.",
+        "checks its RS256 JWT's jti tag (an HMAC over issuer, client and expiry, in place of "
+        "the signature) and deny-lists the jti durably; the peer deletes an opaque token, "
+        "and, keeping tokens per process, finds in a cluster only those its worker issued: "
+        "for the others it has nothing to delete (RFC 7009 answers 200 either way), which is "
+        "cheaper.",
     ),
     Scenario(
         "revocation_again",
@@ -142,7 +144,7 @@ SCENARIOS = [
         stateful.revocation_again,
         note=f"Round 1's revocation scenario: a pool of {stateful.REVOKED_POOL} tokens per "
         "server, each revoked once before the loads, presented again in turn (RFC 7009 "
-        "answers 200 again). After the signature check (memoised per token), Bastion finds the "
+        "answers 200 again). After the jti tag check, Bastion finds the "
         "jti among those its worker revoked, or, for one the other worker revoked, repeats the "
         "deny-list insert, which leaves the listed row alone (once per worker and token); the "
         "peer finds nothing to delete.",

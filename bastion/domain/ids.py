@@ -19,7 +19,3 @@ def new_public_client_id() -> str:
 def new_confidential_client_id() -> str:
     """``m2m_<24 hex>``: machine-to-machine (confidential) clients."""
     return "m2m_" + secrets.token_hex(12)
-
-
-def new_jti() -> str:
-    return secrets.token_urlsafe(16)

@@ -1,5 +1,7 @@
 """JWT access tokens (RFC 9068): header ``typ: at+jwt``; claims ``iss``, ``aud``, ``sub``,
-``iat``, ``exp``, ``jti``, ``client_id`` and ``scope``, plus any extra claims a face needs."""
+``iat``, ``exp``, ``jti``, ``client_id`` and ``scope``, plus any extra claims a face needs.
+The jti is tagged for its issuer, client and expiry (:mod:`bastion.oauth.jti`); a caller that
+needs it before the token (to record it beside a grant) mints it with :func:`mint_access_jti`."""
 
 from __future__ import annotations
 
@@ -7,7 +9,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from bastion.domain.ids import new_jti
+from bastion.oauth.jti import JtiTags
 from bastion.oauth.models import IssuerContext
 
 
@@ -21,6 +23,7 @@ class IssuedJwt:
 
 def issue_access_token(
     ctx: IssuerContext,
+    tags: JtiTags,
     *,
     subject: str,
     client_id: str,
@@ -33,7 +36,7 @@ def issue_access_token(
 ) -> IssuedJwt:
     lifetime = ttl or ctx.access_token_ttl
     iat = int(now)
-    jti = jti or new_jti()
+    jti = jti or tags.mint(ctx.url, client_id, iat + lifetime)
     claims: dict[str, Any] = {
         "iss": ctx.url,
         "sub": subject,
@@ -50,3 +53,10 @@ def issue_access_token(
             claims.setdefault(key, value)
     token = ctx.keys.signing_key.sign(claims, typ="at+jwt")
     return IssuedJwt(token=token, jti=jti, expires_at=iat + lifetime, expires_in=lifetime)
+
+
+def mint_access_jti(
+    ctx: IssuerContext, tags: JtiTags, *, client_id: str, now: float, ttl: int | None = None
+) -> str:
+    """The jti :func:`issue_access_token` would mint for the same arguments, minted ahead."""
+    return tags.mint(ctx.url, client_id, int(now) + (ttl or ctx.access_token_ttl))

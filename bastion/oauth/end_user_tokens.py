@@ -10,9 +10,9 @@ from datetime import UTC, datetime, timedelta
 
 from bastion.crypto.secrets import new_opaque_token
 from bastion.domain.credentials import PREFIXES, CredentialKind
-from bastion.domain.ids import new_id, new_jti
+from bastion.domain.ids import new_id
 from bastion.oauth import token_types
-from bastion.oauth.access_token import issue_access_token
+from bastion.oauth.access_token import issue_access_token, mint_access_jti
 from bastion.oauth.engine import Engine
 from bastion.oauth.errors import InvalidGrant
 from bastion.oauth.grant_models import RefreshTokenRecord, Rotation, SignIn
@@ -44,9 +44,11 @@ async def issue_end_user_tokens(
     nonce: str | None,
     lineage: Lineage,
     access_jti: str | None = None,
+    now: float | None = None,
 ) -> TokenResponse:
-    now = engine.clock()
-    jti = access_jti or new_jti()
+    """``access_jti``, when given, was minted with :func:`mint_access_jti` at ``now``."""
+    now = engine.clock() if now is None else now
+    jti = access_jti or mint_access_jti(ctx, engine.jti_tags, client_id=client.client_id, now=now)
     refresh = None
     if sign_in.session_id is not None and token_types.GRANT_REFRESH_TOKEN in client.grant_types:
         # Saved (and the parent rotated) before anything is signed: a lost rotation signs nothing.
@@ -54,6 +56,7 @@ async def issue_end_user_tokens(
     extra = {"sid": sign_in.session_id} if sign_in.session_id else {}
     access = issue_access_token(
         ctx,
+        engine.jti_tags,
         subject=sign_in.subject,
         client_id=client.client_id,
         scope=scope,

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from bastion.crypto.secrets import KeyedHasher
 from bastion.oauth.client_auth import ClientAuthDeps
 from bastion.oauth.errors import ServerError
+from bastion.oauth.jti import JtiTags
 from bastion.oauth.models import ClientCredentials
 from bastion.oauth.params import Params
 from bastion.oauth.ports import (
@@ -59,6 +60,8 @@ class Engine:
     interactive: InteractivePorts | None = None
     # Access tokens already verified in this process (signature and parse skipped on a hit).
     verified: VerifiedTokens = field(default_factory=VerifiedTokens)
+    # Tags access-token jtis for their issuer, client and expiry (see bastion.oauth.jti).
+    jti_tags: JtiTags = field(default_factory=JtiTags.ephemeral)
 
     @property
     def ports(self) -> InteractivePorts:

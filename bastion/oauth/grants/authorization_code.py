@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from bastion.domain.ids import new_jti
 from bastion.oauth import pkce
+from bastion.oauth.access_token import mint_access_jti
 from bastion.oauth.end_user_tokens import Lineage, issue_end_user_tokens
 from bastion.oauth.engine import EndpointRequest, Engine
 from bastion.oauth.errors import InvalidGrant
@@ -34,13 +34,14 @@ async def handle(
     if record.consumed:
         await codes.revoke_grant(record.grant_id)
         raise InvalidGrant(REFUSED)
-    if record.expires_at <= datetime.fromtimestamp(engine.clock(), UTC):
+    now = engine.clock()
+    if record.expires_at <= datetime.fromtimestamp(now, UTC):
         raise InvalidGrant(REFUSED)
     if redirect_uri != record.redirect_uri:
         raise InvalidGrant("redirect_uri does not match the authorization request")
     pkce.check_verifier(record.code_challenge, req.params.get("code_verifier"))
     session = await check_live_session(engine, record.sign_in.session_id, record.sign_in.subject)
-    access_jti = new_jti()
+    access_jti = mint_access_jti(ctx, engine.jti_tags, client_id=client.client_id, now=now)
     if not await codes.consume_code(digest, access_jti):
         await codes.revoke_grant(record.grant_id)
         raise InvalidGrant(REFUSED)
@@ -55,4 +56,5 @@ async def handle(
             grant_id=record.grant_id, expires_at=session.expires_at if session else None
         ),
         access_jti=access_jti,
+        now=now,
     )

@@ -25,6 +25,7 @@ async def handle(
     )
     issued = issue_access_token(
         ctx,
+        engine.jti_tags,
         subject=client.client_id,
         client_id=client.client_id,
         scope=scope,

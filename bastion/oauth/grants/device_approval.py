@@ -66,6 +66,7 @@ async def approve_device(
     scopes = parse_scope(scope_value if isinstance(scope_value, str) else None)
     issued = issue_access_token(
         ctx,
+        engine.jti_tags,
         subject=sign_in.subject,
         client_id=owner.client_id,
         scope=" ".join(scopes),

@@ -77,6 +77,7 @@ async def handle(
         extra["act"] = {"sub": client.client_id}
     issued = issue_access_token(
         ctx,
+        engine.jti_tags,
         subject=str(claims["sub"]),
         client_id=owner.client_id,
         scope=scope,

@@ -10,6 +10,7 @@ import pytest
 from bastion.crypto import jwt as jwt_module
 from bastion.oauth.access_token import issue_access_token
 from bastion.oauth.engine import Engine
+from bastion.oauth.jti import JtiTags
 from bastion.oauth.models import IssuerContext
 from bastion.oauth.subject_token import TokenRejected, verify_own_access_token
 from bastion.oauth.verified_tokens import VerifiedTokens
@@ -21,7 +22,14 @@ NOW = 1_800_000_000.0
 def token_for(ttl: int = 600) -> tuple[str, IssuerContext]:
     ctx = issuer()
     issued = issue_access_token(
-        ctx, subject="m2m_a", client_id="m2m_a", scope="read", audiences=["app"], now=NOW, ttl=ttl
+        ctx,
+        JtiTags.ephemeral(),
+        subject="m2m_a",
+        client_id="m2m_a",
+        scope="read",
+        audiences=["app"],
+        now=NOW,
+        ttl=ttl,
     )
     return issued.token, ctx
 
