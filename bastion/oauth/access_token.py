@@ -36,7 +36,7 @@ def issue_access_token(
 ) -> IssuedJwt:
     lifetime = ttl or ctx.access_token_ttl
     iat = int(now)
-    jti = jti or tags.mint(ctx.url, client_id, iat + lifetime)
+    jti = jti or mint_access_jti(ctx, tags, client_id=client_id, now=now, ttl=ttl)
     claims: dict[str, Any] = {
         "iss": ctx.url,
         "sub": subject,
@@ -58,5 +58,6 @@ def issue_access_token(
 def mint_access_jti(
     ctx: IssuerContext, tags: JtiTags, *, client_id: str, now: float, ttl: int | None = None
 ) -> str:
-    """The jti :func:`issue_access_token` would mint for the same arguments, minted ahead."""
+    """A jti tagged for the token :func:`issue_access_token` signs with the same ``now`` and
+    ``ttl`` (its expiry), for a caller that records the jti before the token exists."""
     return tags.mint(ctx.url, client_id, int(now) + (ttl or ctx.access_token_ttl))

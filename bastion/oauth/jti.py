@@ -25,11 +25,11 @@ its token is verified as before.
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
 import secrets
 import time
+
+from bastion.crypto.encoding import b64url_encode
+from bastion.crypto.secrets import KeyedHasher, constant_time_equals
 
 TIME_DIGITS = 12
 RANDOM_BYTES = 16
@@ -37,7 +37,6 @@ TAG_BYTES = 16
 _RANDOM_CHARS = 22  # unpadded base64url of 16 bytes
 _TAG_CHARS = 22
 JTI_LENGTH = TIME_DIGITS + _RANDOM_CHARS + _TAG_CHARS
-_LABEL = b"bastion at+jwt jti v1\x00"
 
 
 class JtiTags:
@@ -46,9 +45,7 @@ class JtiTags:
     __slots__ = ("_mac",)
 
     def __init__(self, key: bytes) -> None:
-        if len(key) < 32:
-            raise ValueError("the jti tag key must be at least 32 bytes")
-        self._mac = hmac.new(key, _LABEL, hashlib.sha256)
+        self._mac = KeyedHasher(key)  # a key of its own (``master.derive("jti-tags")``)
 
     @classmethod
     def ephemeral(cls) -> JtiTags:
@@ -59,8 +56,8 @@ class JtiTags:
         return "JtiTags(<HMAC-SHA256>)"
 
     def mint(self, issuer: str, client_id: str, exp: int) -> str:
-        head = f"{time.time_ns() // 1_000_000:0{TIME_DIGITS}x}" + _b64(
-            secrets.token_bytes(RANDOM_BYTES)
+        head = f"{time.time_ns() // 1_000_000:0{TIME_DIGITS}x}" + secrets.token_urlsafe(
+            RANDOM_BYTES
         )
         return head + self._tag(head, issuer, client_id, exp)
 
@@ -69,18 +66,9 @@ class JtiTags:
         if len(jti) != JTI_LENGTH or not jti.isascii():
             return False
         head, tag = jti[:-_TAG_CHARS], jti[-_TAG_CHARS:]
-        return hmac.compare_digest(self._tag(head, issuer, client_id, exp), tag)
+        return constant_time_equals(self._tag(head, issuer, client_id, exp), tag)
 
     def _tag(self, head: str, issuer: str, client_id: str, exp: int) -> str:
-        # Length-prefixed fields, so that no two different claim sets give the same input.
-        message: list[bytes] = []
-        for part in (head, issuer, client_id, str(exp)):
-            data = part.encode("utf-8")
-            message += (len(data).to_bytes(4, "big"), data)
-        mac = self._mac.copy()
-        mac.update(b"".join(message))
-        return _b64(mac.digest()[:TAG_BYTES])
-
-
-def _b64(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+        # Each field prefixed with its length, so that no two claim sets give the same input.
+        message = "".join(f"{len(part)}:{part}," for part in (head, issuer, client_id, str(exp)))
+        return b64url_encode(self._mac.digest(message)[:TAG_BYTES])

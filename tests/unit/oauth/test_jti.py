@@ -54,7 +54,7 @@ def test_jtis_minted_later_sort_later_and_never_repeat(tags: JtiTags) -> None:
 
 
 def test_the_key_must_be_long_enough() -> None:
-    with pytest.raises(ValueError, match="32 bytes"):
+    with pytest.raises(ValueError, match="at least"):
         JtiTags(b"short")
 
 
