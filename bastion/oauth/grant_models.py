@@ -53,6 +53,9 @@ class RefreshTokenRecord:
     revoked: bool = False
     parent_id: str | None = None
     access_jti: str | None = None
+    # The sign-in session the token is bound to, read with it: None when it has ended (or the
+    # record is being saved, not read).
+    session: LiveSession | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -112,21 +112,10 @@ class SessionService:
         return _info(row)
 
     async def live_session(self, session_id: str) -> LiveSession | None:
-        """The engine's :class:`~bastion.oauth.ports.Sessions` (a read by primary key on every
-        refresh, so no ORM session)."""
+        """The engine's :class:`~bastion.oauth.ports.Sessions` (a read by primary key, so no
+        ORM session)."""
         row = await self.db.fetch_row(SESSIONS, "id", session_id)
-        if row is None or row["revoked_at"] is not None or row["end_user_id"] is None:
-            return None
-        if row["expires_at"] <= utcnow():
-            return None
-        return LiveSession(
-            id=row["id"],
-            subject=row["end_user_id"],
-            realm=row["app_id"] or "",
-            auth_time=row["auth_time"],
-            amr=tuple(row["amr"]),
-            expires_at=row["expires_at"],
-        )
+        return people.live_session(row, utcnow()) if row is not None else None
 
     async def end(self, info: SessionInfo) -> None:
         async with self.db.write() as session:

@@ -38,7 +38,7 @@ from bastion.store.sqlite_direct import DirectSqlite
 from bastion.store.sqlite_engine import create_sqlite_engine
 from bastion.store.sqlite_writes import DirectWriter
 
-MAX_COMPILED = 256  # statements kept compiled for the direct writer (they are module constants)
+MAX_COMPILED = 256  # statements kept compiled for the direct paths (they are module constants)
 
 
 def create_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
@@ -76,7 +76,8 @@ class Database:
         self._compiled: dict[tuple[int, tuple[str, ...]], tuple[Any, CompiledStatement | None]] = {}
         self._statements: dict[str, Any] = {}
         self._gate = asyncio.Lock() if self.is_sqlite else None
-        self._lookups: dict[tuple[str, str], _Lookup] = {}
+        self._row_selects: dict[tuple[str, str], Select[Any]] = {}
+        self._lookups: dict[int, _Lookup] = {}  # by the statement's identity (kept alive)
         self._inserts: dict[str, Executable] = {}
         self._plain_inserts: dict[str, Insert] = {}
 
@@ -105,11 +106,23 @@ class Database:
 
     async def fetch_row(self, table: Table, key: str, value: Any) -> dict[str, Any] | None:
         """The row of ``table`` whose unique column ``key`` equals ``value``, as a dict of
-        column values typed as the ORM types them; None when there is none. On SQLite it is
-        read like :meth:`point_read` (no session, no ORM)."""
-        lookup = self._lookups.get((table.name, key))
-        if lookup is None:
-            lookup = self._lookups[(table.name, key)] = _Lookup.build(table, key, self.engine)
+        column values typed as the ORM types them; None when there is none."""
+        statement = self._row_selects.get((table.name, key))
+        if statement is None:
+            statement = select(table).where(table.c[key] == bindparam("key"))
+            self._row_selects[(table.name, key)] = statement
+        return await self.fetch_one(statement, value)
+
+    async def fetch_one(self, statement: Select[Any], value: Any) -> dict[str, Any] | None:
+        """The first row of ``statement`` (a SELECT built once, by an indexed key bound as
+        ``:key``) for ``value``, as a dict of its selected columns' values (by their keys),
+        typed as the ORM types them; None when there is none. On SQLite it is read like
+        :meth:`point_read` (no session, no ORM)."""
+        lookup = self._lookups.get(id(statement))
+        if lookup is None or lookup.statement is not statement:
+            lookup = _Lookup.build(statement, self.engine)
+            if len(self._lookups) < MAX_COMPILED:
+                self._lookups[id(statement)] = lookup
         if self._direct is not None:
             try:
                 raw = self._direct.read_one(lookup.sql, (value,))
@@ -281,8 +294,8 @@ class _Unchanged(Exception):
 
 @dataclass(frozen=True, slots=True)
 class _Lookup:
-    """``SELECT * FROM table WHERE key = ?`` compiled for the engine's dialect, and for SQLite
-    the column types' own conversions of raw values (as the ORM applies them)."""
+    """A SELECT by one key compiled for the engine's dialect, and for SQLite the column types'
+    own conversions of raw values (as the ORM applies them)."""
 
     statement: Select[Any]
     sql: str
@@ -290,14 +303,14 @@ class _Lookup:
     processors: tuple[Callable[[Any], Any] | None, ...]
 
     @classmethod
-    def build(cls, table: Table, key: str, engine: AsyncEngine) -> _Lookup:
+    def build(cls, statement: Select[Any], engine: AsyncEngine) -> _Lookup:
         dialect = engine.dialect
-        statement = select(table).where(table.c[key] == bindparam("key"))
-        columns = tuple(c.name for c in table.columns)
+        selected = statement.selected_columns
         processors = tuple(
-            c.type.dialect_impl(dialect).result_processor(dialect, None) for c in table.columns
+            c.type.dialect_impl(dialect).result_processor(dialect, None) for c in selected
         )
-        return cls(statement, str(statement.compile(dialect=dialect)), columns, processors)
+        sql = str(statement.compile(dialect=dialect))
+        return cls(statement, sql, tuple(selected.keys()), processors)
 
     def typed(self, raw: Sequence[Any]) -> dict[str, Any]:
         return {

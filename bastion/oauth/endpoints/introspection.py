@@ -84,7 +84,7 @@ async def _introspect_refresh(
         or record.expires_at <= datetime.fromtimestamp(engine.clock(), UTC)
     ):
         return INACTIVE
-    if record.session_id and await engine.ports.sessions.live_session(record.session_id) is None:
+    if record.session_id and record.session is None:  # its session has ended
         return INACTIVE
     return _active(record.client_id, record.subject, ctx, record.expires_at, record.scope)
 

@@ -17,7 +17,7 @@ from bastion.oauth.end_user_tokens import REFUSED, Lineage, issue_end_user_token
 from bastion.oauth.engine import EndpointRequest, Engine
 from bastion.oauth.errors import InvalidGrant
 from bastion.oauth.grant_models import Rotation, SignIn
-from bastion.oauth.grants.sessions import check_live_session
+from bastion.oauth.grants.sessions import require_live
 from bastion.oauth.models import Client, IssuerContext, TokenResponse
 from bastion.oauth.scope import grant_scope
 
@@ -42,9 +42,9 @@ async def handle(
         raise InvalidGrant(REFUSED)
     granted = parse_scope(record.scope)
     scope = grant_scope(req.params.get("scope"), granted, granted)
-    session = await check_live_session(engine, record.session_id, record.subject)
-    if session is None:
+    if record.session_id is None:
         raise InvalidGrant(REFUSED)
+    session = require_live(record.session, record.subject)
     return await issue_end_user_tokens(
         ctx,
         client,

@@ -24,6 +24,7 @@ from bastion.oauth.grant_models import (
     SignIn,
 )
 from bastion.store.db import Database
+from bastion.store.repositories.people import LIVE_SESSION_COLUMNS, live_session
 from bastion.store.schema import (
     AuthorizationCode,
     DeviceCode,
@@ -31,6 +32,7 @@ from bastion.store.schema import (
     OneTimeCode,
     RefreshToken,
     RevokedJwt,
+    Session,
 )
 from bastion.store.types import utcnow
 
@@ -60,6 +62,14 @@ CONSUME_CODE = (
 REFRESH = cast(Table, RefreshToken.__table__)
 # Built once: executed with parameters, they skip building and keying a statement per call.
 INSERT_REFRESH = insert(REFRESH)
+SESSIONS = cast(Table, Session.__table__)
+# The token and its session in one read: a rotation needs both, and each read costs more than
+# the join.
+FIND_REFRESH = (
+    select(REFRESH, *(SESSIONS.c[name].label(f"session__{name}") for name in LIVE_SESSION_COLUMNS))
+    .select_from(REFRESH.outerjoin(SESSIONS, SESSIONS.c.id == REFRESH.c.session_id))
+    .where(REFRESH.c.digest == bindparam("key"))
+)
 ROTATE_REFRESH = (
     update(REFRESH)
     .where(REFRESH.c.id == bindparam("token_id"), REFRESH.c.rotated_at.is_(None))
@@ -174,7 +184,7 @@ class SqlGrantStore:
         return changed == 1 or not rotation.exclusive
 
     async def find_refresh(self, digest: bytes) -> RefreshTokenRecord | None:
-        row = await self.db.fetch_row(REFRESH, "digest", digest)
+        row = await self.db.fetch_one(FIND_REFRESH, digest)
         if row is None:
             return None
         return RefreshTokenRecord(
@@ -193,6 +203,7 @@ class SqlGrantStore:
             revoked=row["revoked_at"] is not None,
             parent_id=row["parent_id"],
             access_jti=row["access_jti"],
+            session=live_session(row, utcnow(), "session__"),
         )
 
     async def revoke_family(self, family_id: str) -> None:

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bastion.domain.tenancy import Tenant
+from bastion.oauth.grant_models import LiveSession
 from bastion.store.schema import Consent, EndUser, RefreshToken, Session
 from bastion.store.scoping import scoped
 
@@ -35,6 +38,38 @@ async def user_in_app(session: AsyncSession, app_id: str, user_id: str) -> EndUs
         select(EndUser).where(EndUser.app_id == app_id, EndUser.id == user_id)
     )
     return found
+
+
+# The columns of a session row that say whether it is live, and what a grant needs of it.
+LIVE_SESSION_COLUMNS = (
+    "id",
+    "end_user_id",
+    "app_id",
+    "auth_time",
+    "amr",
+    "expires_at",
+    "revoked_at",
+)
+
+
+def live_session(row: Mapping[str, Any], now: datetime, prefix: str = "") -> LiveSession | None:
+    """The end user's session in ``row`` (its :data:`LIVE_SESSION_COLUMNS`, each named
+    ``prefix + column``) when it is live: not ended, not expired. None otherwise, and when the
+    row has no session (an outer join found none)."""
+    if row[prefix + "id"] is None or row[prefix + "revoked_at"] is not None:
+        return None
+    subject = row[prefix + "end_user_id"]
+    expires_at = row[prefix + "expires_at"]
+    if subject is None or expires_at <= now:
+        return None
+    return LiveSession(
+        id=row[prefix + "id"],
+        subject=subject,
+        realm=row[prefix + "app_id"] or "",
+        auth_time=row[prefix + "auth_time"],
+        amr=tuple(row[prefix + "amr"]),
+        expires_at=expires_at,
+    )
 
 
 async def session_by_digest(session: AsyncSession, digest: bytes) -> Session | None:
