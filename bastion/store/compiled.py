@@ -14,6 +14,9 @@ from sqlalchemy.sql.elements import ClauseElement
 
 Rows = Sequence[Sequence[Any]]
 Step = tuple[str, Rows]  # SQL in the dialect's placeholders, one parameter tuple per execution
+# Steps that stand or fall together inside a transaction that may carry several groups, and
+# whether they are guarded (the rest is skipped when the first step changes no row).
+Group = tuple[Sequence[Step], bool]
 Source = Callable[[Mapping[str, Any]], Any]  # a placeholder's value, from the parameters
 
 

@@ -3,11 +3,12 @@ driven through aiosqlite or inline on the loop) come from :mod:`bastion.store.sq
 
 :meth:`Database.point_read`, the hot paths' single-row lookup by an indexed key (is this token
 revoked?), reads over a read-only connection of its own (:mod:`bastion.store.sqlite_direct`).
-The hot paths' writes, :meth:`Database.execute_steps` (a refresh token's rotation) and
-:meth:`Database.insert_new` (the deny-list's group commits), run on SQLite as one call to
-``sqlite3`` over a connection of their own (:mod:`bastion.store.sqlite_writes`), whichever
-driver the engine uses. On PostgreSQL both go over asyncpg connections of their own
-(:mod:`bastion.store.postgres_direct`), not through the engine.
+The hot paths' writes, :meth:`Database.execute_groups` (refresh-token rotations, several
+to a transaction when they arrive together) and :meth:`Database.insert_new` (the deny-list's
+group commits), run on SQLite as one call to ``sqlite3`` over a connection of their own
+(:mod:`bastion.store.sqlite_writes`), whichever driver the engine uses. On PostgreSQL both
+go over asyncpg connections of their own (:mod:`bastion.store.postgres_direct`), not through
+the engine.
 """
 
 from __future__ import annotations
@@ -32,12 +33,15 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlalchemy.pool import NullPool
 
-from bastion.store.compiled import CompiledStatement, Step
+from bastion.store.compiled import CompiledStatement, Group, Step
 from bastion.store.postgres_direct import ConnectionLost, DirectPostgres
 from bastion.store.sqlite_direct import DirectSqlite
 from bastion.store.sqlite_engine import create_sqlite_engine
 from bastion.store.sqlite_writes import DirectWriter
 
+# Core statements with their parameters, and whether the first one guards the rest (see
+# Database.execute_groups).
+StatementGroup = tuple[Sequence[tuple[Executable, Mapping[str, Any] | None]], bool]
 MAX_COMPILED = 256  # statements kept compiled for the direct paths (they are module constants)
 
 
@@ -158,39 +162,52 @@ class Database:
         the number of rows the first one changed. When ``guarded`` and the first one changed
         no row, the rest are not run and nothing is written (returns 0). Statements are
         compiled once per statement object: build them once and pass values as parameters."""
-        direct = self._direct_steps(steps, keep_compiled)
+        changed = await self.execute_groups([(steps, guarded)], keep_compiled=keep_compiled)
+        return changed[0]
+
+    async def execute_groups(
+        self, groups: Sequence[StatementGroup], *, keep_compiled: bool = True
+    ) -> list[int]:
+        """Several groups of statements in one write transaction, each run as
+        :meth:`execute_steps` would run it alone (a guarded group whose first statement
+        changes no row is skipped); the rows each group's first statement changed. One
+        transaction carries what several would (a group commit); a failing statement fails
+        every group: nothing is written."""
+        direct = self._direct_groups(groups, keep_compiled)
         if direct is not None and self._writes is not None:
             async with self._turn():
-                return await self._writes.transaction(direct, guarded=guarded)
+                return await self._writes.transaction_groups(direct)
         if direct is not None and self._pg is not None:
             with contextlib.suppress(ConnectionLost):  # nothing written: the engine's path
-                return await self._pg.transaction(direct, guarded=guarded)
-        try:
-            async with self._turn(), self._writer.begin() as conn:
+                return await self._pg.transaction_groups(direct)
+        outcomes = []
+        async with self._turn(), self._writer.begin() as conn:
+            for steps, guarded in groups:
                 changed = -1
                 for statement, params in steps:
                     result = await conn.execute(statement, dict(params) if params else None)
                     if changed < 0:
                         changed = int(getattr(result, "rowcount", 0))
                         if guarded and changed == 0:
-                            raise _Unchanged
-        except _Unchanged:
-            return 0
-        return changed
+                            break  # nothing of this group is written
+                outcomes.append(changed)
+        return outcomes
 
-    def _direct_steps(
-        self, steps: Sequence[tuple[Executable, Mapping[str, Any] | None]], keep: bool
-    ) -> list[Step] | None:
-        """The steps compiled for the direct writer, or None when one of them needs the engine
-        (or there is no direct writer: an in-memory SQLite, an engine built without a pool)."""
+    def _direct_groups(self, groups: Sequence[StatementGroup], keep: bool) -> list[Group] | None:
+        """The groups compiled for the direct writer, or None when a statement needs the
+        engine (or there is no direct writer: an in-memory SQLite, an engine built without a
+        pool)."""
         if self._writes is None and self._pg is None:
             return None
-        direct: list[Step] = []
-        for statement, params in steps:
-            compiled = self._compile(statement, params or {}, keep)
-            if compiled is None:
-                return None
-            direct.append((compiled.sql, [compiled.values(params or {})]))
+        direct: list[Group] = []
+        for steps, guarded in groups:
+            compiled_steps: list[Step] = []
+            for statement, params in steps:
+                compiled = self._compile(statement, params or {}, keep)
+                if compiled is None:
+                    return None
+                compiled_steps.append((compiled.sql, [compiled.values(params or {})]))
+            direct.append((compiled_steps, guarded))
         return direct
 
     def _compile(
@@ -286,10 +303,6 @@ class Database:
         if self._pg is not None:
             await self._pg.close()
         await self.engine.dispose()
-
-
-class _Unchanged(Exception):
-    """A guarded step changed nothing: the transaction rolls back."""
 
 
 @dataclass(frozen=True, slots=True)

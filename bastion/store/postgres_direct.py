@@ -28,7 +28,7 @@ import asyncpg
 from sqlalchemy.engine import URL, Dialect
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 
-from bastion.store.compiled import Step
+from bastion.store.compiled import Group, Step
 
 # Options of the engine's URL that SQLAlchemy's asyncpg dialect reads itself.
 _ENGINE_ONLY = ("prepared_statement_cache_size", "prepared_statement_name_func", "async_fallback")
@@ -69,8 +69,15 @@ class DirectPostgres:
     async def transaction(self, steps: Sequence[Step], *, guarded: bool = False) -> int:
         """Run the steps in order in one transaction (a step with several parameter tuples runs
         once per tuple) and return the number of rows the first one changed; when ``guarded``
-        and it changed none, roll back and return 0. Returns once committed; raises
-        ``ConnectionLost`` when the connection was dead before the transaction began."""
+        and it changed none, the rest are not run and nothing is written (returns 0). Returns
+        once committed; raises ``ConnectionLost`` when the connection was dead before the
+        transaction began."""
+        return (await self.transaction_groups([(steps, guarded)]))[0]
+
+    async def transaction_groups(self, groups: Sequence[Group]) -> list[int]:
+        """Several groups of steps in one transaction, each run as :meth:`transaction` would
+        run it alone (a guarded group whose first step changes nothing is skipped); the rows
+        each group's first step changed. A failing step fails them all: nothing is written."""
         pool = await self._connections()
         async with pool.acquire() as conn:
             tx = conn.transaction()
@@ -79,19 +86,21 @@ class DirectPostgres:
             except _LOST as exc:
                 raise ConnectionLost from exc
             sql = "BEGIN"
+            outcomes = []
             try:
-                changed = -1
-                for sql, rows in steps:
-                    if len(rows) == 1:
-                        count = _rows_changed(await conn.execute(sql, *rows[0]))
-                    else:
-                        await conn.executemany(sql, rows)
-                        count = len(rows)
-                    if changed < 0:
-                        changed = count
-                        if guarded and changed == 0:
-                            await tx.rollback()
-                            return 0
+                for steps, guarded in groups:
+                    changed = -1
+                    for sql, rows in steps:
+                        if len(rows) == 1:
+                            count = _rows_changed(await conn.execute(sql, *rows[0]))
+                        else:
+                            await conn.executemany(sql, rows)
+                            count = len(rows)
+                        if changed < 0:
+                            changed = count
+                            if guarded and changed == 0:
+                                break  # nothing of this group is written
+                    outcomes.append(changed)
                 sql = "COMMIT"
                 await tx.commit()
             except BaseException as exc:
@@ -107,7 +116,7 @@ class DirectPostgres:
                 if isinstance(exc, asyncpg.PostgresError):
                     raise DBAPIError(sql, None, exc) from exc
                 raise
-            return changed
+            return outcomes
 
     async def _connections(self) -> asyncpg.Pool:
         if self._pool is None:

@@ -45,7 +45,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from sqlalchemy.exc import DBAPIError, StatementError
 
 from bastion.store import sqlite_engine
-from bastion.store.compiled import Step
+from bastion.store.compiled import Group, Step
 from bastion.store.sqlite_engine import FIRST_PAUSE, LONGEST_PAUSE, THREAD_BUSY_TIMEOUT_MS
 
 CHECKPOINT_EVERY = 256  # commits between passive checkpoints (a few pages each)
@@ -70,16 +70,22 @@ class DirectWriter:
         runs once per tuple) and return the number of rows the first one changed. When
         ``guarded`` and the first one changed nothing, the rest are not run and nothing is
         written (returns 0). Returns once committed."""
+        return (await self.transaction_groups([(steps, guarded)]))[0]
+
+    async def transaction_groups(self, groups: Sequence[Group]) -> list[int]:
+        """Several groups of steps in one transaction, each run as :meth:`transaction` would
+        run it alone (a guarded group whose first step changes nothing is skipped); the rows
+        each group's first step changed. A failing step fails them all: nothing is written."""
         deadline = time.monotonic() + sqlite_engine.LOCK_WAIT_LIMIT
         pause = FIRST_PAUSE
         while True:
-            changed = self._run(steps, guarded, last_try=time.monotonic() + pause > deadline)
+            changed = self._run(groups, last_try=time.monotonic() + pause > deadline)
             if changed is not None:
                 return changed
             await asyncio.sleep(pause)  # the write lock is taken: the loop goes on meanwhile
             pause = min(pause * 2, LONGEST_PAUSE)
 
-    def _run(self, steps: Sequence[Step], guarded: bool, *, last_try: bool) -> int | None:
+    def _run(self, groups: Sequence[Group], *, last_try: bool) -> list[int] | None:
         """One transaction; None (nothing written) when the write lock is taken and this is
         not the last try."""
         conn = self._connection()
@@ -90,18 +96,20 @@ class DirectWriter:
                 raise _as_engine_error("BEGIN IMMEDIATE", exc) from exc
             return None
         sql = "COMMIT"
+        outcomes = []
         try:
-            changed = -1
-            for sql, rows in steps:
-                if len(rows) == 1:
-                    cursor = conn.execute(sql, rows[0])
-                else:
-                    cursor = conn.executemany(sql, rows)
-                if changed < 0:
-                    changed = cursor.rowcount
-                    if guarded and changed == 0:
-                        conn.execute("ROLLBACK")
-                        return 0
+            for steps, guarded in groups:
+                changed = -1
+                for sql, rows in steps:
+                    if len(rows) == 1:
+                        cursor = conn.execute(sql, rows[0])
+                    else:
+                        cursor = conn.executemany(sql, rows)
+                    if changed < 0:
+                        changed = cursor.rowcount
+                        if guarded and changed == 0:
+                            break  # nothing of this group is written
+                outcomes.append(changed)
             sql = "COMMIT"
             conn.execute(sql)
         except sqlite3.Error as exc:
@@ -113,7 +121,7 @@ class DirectWriter:
                 conn.execute("ROLLBACK")
             raise
         self._committed()
-        return changed
+        return outcomes
 
     def _connection(self) -> sqlite3.Connection:
         if self._conn is None:

@@ -4,7 +4,7 @@ argon2id re-hashing, single use of codes under concurrency, atomic refresh rotat
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -14,6 +14,7 @@ from sqlalchemy import select
 
 from bastion.container import Container
 from bastion.domain.ids import new_id
+from bastion.domain.tenancy import Tenant
 from bastion.oauth.grant_models import (
     AuthorizationCodeRecord,
     RefreshTokenRecord,
@@ -23,6 +24,7 @@ from bastion.oauth.grant_models import (
 from bastion.services.tenancy import get_app
 from bastion.settings import Settings
 from bastion.store import migrate
+from bastion.store.db import StatementGroup
 from bastion.store.schema import EndUser
 from tests.support.live import TEST_MASTER_KEY
 
@@ -117,14 +119,13 @@ async def test_a_code_is_consumed_once_under_concurrency(base: tuple[Settings, C
     assert found is not None and found.consumed
 
 
-async def test_refresh_rotation_has_one_winner(base: tuple[Settings, Container]) -> None:
-    _, container = base
+async def first_refresh_token(container: Container) -> RefreshTokenRecord:
+    """A refresh token of the demo app, the first of its family, not saved yet."""
     app = await container.users.app(await demo_app_id(container))
     issuer = await container.issuers.for_app_slug("demo")
     assert issuer is not None
     token_id = new_id()
-    store = container.engine.ports.refresh_tokens
-    parent = RefreshTokenRecord(
+    return RefreshTokenRecord(
         id=token_id,
         issuer_id=issuer.id,
         realm=app.id,
@@ -137,6 +138,13 @@ async def test_refresh_rotation_has_one_winner(base: tuple[Settings, Container])
         grant_id=None,
         expires_at=datetime.now(UTC) + timedelta(days=1),
     )
+
+
+async def test_refresh_rotation_has_one_winner(base: tuple[Settings, Container]) -> None:
+    _, container = base
+    store = container.engine.ports.refresh_tokens
+    parent = await first_refresh_token(container)
+    token_id = parent.id
     await store.save_refresh(container.hasher.digest("bas_rt_rotation"), parent)
     # Eight requests race to rotate the parent, each saving its own successor with it.
     rotation = Rotation(at=datetime.now(UTC), exclusive=True)
@@ -151,3 +159,85 @@ async def test_refresh_rotation_has_one_winner(base: tuple[Settings, Container])
     await store.revoke_family(token_id)
     found = await store.find_refresh(container.hasher.digest("bas_rt_rotation"))
     assert found is not None and found.revoked and found.rotated_at is not None
+
+
+async def test_rotations_saved_together_share_a_transaction_and_fail_alone(
+    base: tuple[Settings, Container], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _, container = base
+    store = container.engine.ports.refresh_tokens
+    parents = [await first_refresh_token(container) for _ in range(6)]
+    for n, parent in enumerate(parents):
+        await store.save_refresh(container.hasher.digest(f"bas_rt_parent_{n}"), parent)
+    transactions: list[int] = []
+    execute_groups = container.db.execute_groups
+
+    async def counted(groups: Sequence[StatementGroup], *, keep_compiled: bool = True) -> list[int]:
+        transactions.append(len(groups))
+        return await execute_groups(groups, keep_compiled=keep_compiled)
+
+    monkeypatch.setattr(container.db, "execute_groups", counted)
+    rotation = Rotation(at=datetime.now(UTC), exclusive=True)
+    children = [replace(p, id=new_id(), parent_id=p.id) for p in parents]
+    # One successor names a session that does not exist: its row breaks a foreign key.
+    children[2] = replace(children[2], session_id="no-such-session")
+    results = await asyncio.gather(
+        *(
+            store.save_refresh(container.hasher.digest(f"bas_rt_child_{n}"), child, rotation)
+            for n, child in enumerate(children)
+        ),
+        return_exceptions=True,
+    )
+    assert [r if isinstance(r, bool) else type(r).__name__ for r in results] == [
+        True,
+        True,
+        "IntegrityError",
+        True,
+        True,
+        True,
+    ]
+    # All six in one transaction; when it failed, each was written alone.
+    assert transactions == [6, 1, 1, 1, 1, 1, 1]
+    for n in range(len(parents)):
+        found = await store.find_refresh(container.hasher.digest(f"bas_rt_parent_{n}"))
+        assert found is not None
+        assert (found.rotated_at is None) == (n == 2)  # the failed one rotated nothing
+        child = await store.find_refresh(container.hasher.digest(f"bas_rt_child_{n}"))
+        assert (child is None) == (n == 2)
+
+
+async def test_a_refresh_token_is_read_with_its_live_session(
+    base: tuple[Settings, Container],
+) -> None:
+    _, container = base
+    app = await container.users.app(await demo_app_id(container))
+    user_id = await container.users.ensure_user(
+        app, email="joined@example.com", username="joined", password=PASSWORD, name="J"
+    )
+    tenant = Tenant(app.workspace_id, app.id)
+    info, _ = await container.sessions.create(
+        tenant, user_id, amr=("pwd",), ip="127.0.0.1", user_agent="test"
+    )
+    store = container.engine.ports.refresh_tokens
+    token = replace(await first_refresh_token(container), subject=user_id, session_id=info.id)
+    digest = container.hasher.digest("bas_rt_with_session")
+    await store.save_refresh(digest, token)
+    found = await store.find_refresh(digest)
+    assert found is not None and found.session is not None
+    assert (found.session.id, found.session.subject, found.session.realm) == (
+        info.id,
+        user_id,
+        app.id,
+    )
+    assert found.session.amr == ("pwd",)
+    assert found.session.auth_time == info.auth_time
+    assert found.session.expires_at == info.expires_at
+    # Once the session ends, the token is still found, without a live session.
+    await container.sessions.end(info)
+    ended = await store.find_refresh(digest)
+    assert ended is not None and ended.session_id == info.id and ended.session is None
+    # A token of no session has none either.
+    alone = container.hasher.digest("bas_rt_without_session")
+    await store.save_refresh(alone, await first_refresh_token(container))
+    found_alone = await store.find_refresh(alone)
+    assert found_alone is not None and found_alone.session is None

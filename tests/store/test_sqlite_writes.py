@@ -118,6 +118,34 @@ async def test_steps_run_in_one_transaction_and_a_guard_stops_them(db: Database)
     assert set(await items(db)) == {"a", "b", "c"}
 
 
+async def test_groups_share_a_transaction_each_with_its_own_guard(db: Database) -> None:
+    await db.insert_new(ITEMS, [item("a"), item("b")])
+    changed = await db.execute_groups(
+        [
+            ([(RENAME, {"key": "a", "to": "q"}), (insert(ITEMS), item("c", parent="q"))], True),
+            # Its guard changes nothing: its insert is skipped, the others' are not.
+            ([(RENAME, {"key": "missing", "to": "q"}), (insert(ITEMS), item("d"))], True),
+            ([(RENAME, {"key": "zz", "to": "q"}), (insert(ITEMS), item("e"))], False),
+        ]
+    )
+    assert changed == [1, 0, 0]
+    assert set(await items(db)) == {"a", "b", "c", "e"}
+    # One group failing fails them all: nothing of any group is written.
+    with pytest.raises(IntegrityError):
+        await db.execute_groups(
+            [
+                ([(RENAME, {"key": "b", "to": "q"}), (insert(ITEMS), item("f"))], True),
+                ([(insert(ITEMS), item("g", parent="missing"))], False),
+            ]
+        )
+    assert await items(db) == {
+        "a": ("q", AT, 1, "changed"),
+        "b": ("p", AT, 1, "made"),
+        "c": ("q", AT, 1, "made"),
+        "e": ("p", AT, 1, "made"),
+    }
+
+
 async def test_a_statement_the_engine_must_run_still_runs(db: Database) -> None:
     row = {"id": "a", "parent_id": "p"}  # leaves "note" to its context-taking default
     assert await db.execute_steps([(insert(ITEMS), row)]) == 1

@@ -1,5 +1,5 @@
 """Group commit: rows written together by whoever is waiting, each caller released only once
-its own row is committed, failures shared by the batch that failed."""
+its own row is committed with its own outcome, failures of a flush shared by its batch."""
 
 from __future__ import annotations
 
@@ -17,13 +17,15 @@ class Recorder:
         self.committed: set[int] = set()
         self.fail_on = fail_on
 
-    async def flush(self, rows: list[dict[str, Any]]) -> None:
+    async def flush(self, rows: list[dict[str, Any]]) -> list[int | BaseException]:
         numbers = [row["n"] for row in rows]
         self.batches.append(numbers)
         await asyncio.sleep(0.01)  # the transaction takes a while: others queue up meanwhile
         if self.fail_on in numbers:
             raise RuntimeError("disk full")
         self.committed.update(numbers)
+        # Each caller gets its own outcome: odd rows are refused on their own.
+        return [ValueError(f"odd {n}") if n % 2 and n >= 100 else n * 10 for n in numbers]
 
 
 async def test_concurrent_rows_share_transactions_and_wait_for_their_commit() -> None:
@@ -31,8 +33,9 @@ async def test_concurrent_rows_share_transactions_and_wait_for_their_commit() ->
     group = GroupCommit(recorder.flush)
 
     async def write(n: int) -> int:
-        await group.write({"n": n})
+        outcome = await group.write({"n": n})
         assert n in recorder.committed  # released only after its own row was committed
+        assert outcome == n * 10  # and with its own outcome
         return n
 
     assert await asyncio.gather(*(write(n) for n in range(50))) == list(range(50))
@@ -72,3 +75,28 @@ async def test_a_failed_flush_fails_its_batch_only() -> None:
             await task
     await group.write({"n": 4})  # the next batch is written as usual
     assert recorder.committed == {0, 4}
+
+
+async def test_each_caller_gets_its_own_outcome() -> None:
+    recorder = Recorder()
+    group = GroupCommit(recorder.flush)
+    tasks = [asyncio.create_task(group.write({"n": n})) for n in range(100, 106)]
+    outcomes = await asyncio.gather(*tasks, return_exceptions=True)
+    assert recorder.batches == [list(range(100, 106))]
+    assert [o if isinstance(o, int) else str(o) for o in outcomes] == [
+        1000,
+        "odd 101",
+        1020,
+        "odd 103",
+        1040,
+        "odd 105",
+    ]
+
+
+async def test_a_flush_must_answer_every_caller() -> None:
+    async def short(rows: list[dict[str, Any]]) -> list[int]:
+        return [1] * (len(rows) - 1)
+
+    group: GroupCommit[dict[str, Any], int] = GroupCommit(short)
+    with pytest.raises(RuntimeError, match="one outcome per item"):
+        await group.write({"n": 1})

@@ -23,7 +23,8 @@ from bastion.oauth.grant_models import (
     Rotation,
     SignIn,
 )
-from bastion.store.db import Database
+from bastion.store.db import Database, StatementGroup
+from bastion.store.group_commit import GroupCommit
 from bastion.store.repositories.people import LIVE_SESSION_COLUMNS, live_session
 from bastion.store.schema import (
     AuthorizationCode,
@@ -81,6 +82,8 @@ class SqlGrantStore:
     def __init__(self, db: Database, *, access_token_ttl: int) -> None:
         self.db = db
         self.access_token_ttl = access_token_ttl
+        # Rotations that arrive together share a transaction (see group_commit).
+        self._refresh_writes: GroupCommit[StatementGroup, int] = GroupCommit(self._save_refreshes)
 
     # --- authorization codes (RFC 6749 §4.1) -------------------------------------------
 
@@ -175,13 +178,29 @@ class SqlGrantStore:
             "expires_at": record.expires_at,
         }
         if rotation is None or record.parent_id is None:
-            await self.db.execute_steps([(INSERT_REFRESH, row)])
+            await self._refresh_writes.write(([(INSERT_REFRESH, row)], False))
             return True
         rotated = {"token_id": record.parent_id, "now": rotation.at}
-        changed = await self.db.execute_steps(
-            [(ROTATE_REFRESH, rotated), (INSERT_REFRESH, row)], guarded=rotation.exclusive
-        )
+        steps = [(ROTATE_REFRESH, rotated), (INSERT_REFRESH, row)]
+        changed = await self._refresh_writes.write((steps, rotation.exclusive))
         return changed == 1 or not rotation.exclusive
+
+    async def _save_refreshes(self, groups: list[StatementGroup]) -> list[int | BaseException]:
+        """The refresh tokens saved together (each with its parent's rotation), in one
+        transaction. When it fails on a constraint (a session deleted meanwhile), each is
+        written alone, so that only its own caller learns why."""
+        try:
+            return list(await self.db.execute_groups(groups))
+        except IntegrityError:
+            if len(groups) == 1:
+                raise
+        outcomes: list[int | BaseException] = []
+        for group in groups:
+            try:
+                outcomes.extend(await self.db.execute_groups([group]))
+            except IntegrityError as exc:
+                outcomes.append(exc)
+        return outcomes
 
     async def find_refresh(self, digest: bytes) -> RefreshTokenRecord | None:
         row = await self.db.fetch_one(FIND_REFRESH, digest)

@@ -63,7 +63,7 @@ class KnownRevoked:
 class SqlTokenStore:
     def __init__(self, db: Database) -> None:
         self.db = db
-        self._revocations = GroupCommit(self._deny)
+        self._revocations: GroupCommit[dict[str, Any], None] = GroupCommit(self._deny)
         self.known_revoked = KnownRevoked()
 
     async def save_opaque(self, digest: bytes, record: OpaqueTokenRecord) -> None:
@@ -129,9 +129,10 @@ class SqlTokenStore:
         await self._revocations.write(row)
         self.known_revoked.add(jti, expires_at)
 
-    async def _deny(self, rows: list[dict[str, Any]]) -> None:
+    async def _deny(self, rows: list[dict[str, Any]]) -> list[None]:
         # A jti already listed (revoked twice at once) is left as it is.
         await self.db.insert_new(DENY_LIST, rows)
+        return [None] * len(rows)
 
     async def is_jwt_revoked(self, jti: str) -> bool:
         """An indexed read on every check that this process's own revocations do not answer,
