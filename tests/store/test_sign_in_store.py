@@ -161,33 +161,77 @@ async def test_refresh_rotation_has_one_winner(base: tuple[Settings, Container])
     assert found is not None and found.revoked and found.rotated_at is not None
 
 
-async def test_rotations_saved_together_share_a_transaction_and_fail_alone(
-    base: tuple[Settings, Container], monkeypatch: pytest.MonkeyPatch
-) -> None:
-    _, container = base
-    store = container.engine.ports.refresh_tokens
-    parents = [await first_refresh_token(container) for _ in range(6)]
+async def saved_parents(container: Container, count: int) -> list[RefreshTokenRecord]:
+    parents = [await first_refresh_token(container) for _ in range(count)]
     for n, parent in enumerate(parents):
-        await store.save_refresh(container.hasher.digest(f"bas_rt_parent_{n}"), parent)
-    transactions: list[int] = []
+        await container.engine.ports.refresh_tokens.save_refresh(
+            container.hasher.digest(f"bas_rt_parent_{n}"), parent
+        )
+    return parents
+
+
+def transactions_of(container: Container, monkeypatch: pytest.MonkeyPatch) -> list[list[str]]:
+    """For each write transaction from now on, the parents its groups rotate, in order."""
+    transactions: list[list[str]] = []
     execute_groups = container.db.execute_groups
 
     async def counted(groups: Sequence[StatementGroup], *, keep_compiled: bool = True) -> list[int]:
-        transactions.append(len(groups))
+        transactions.append([str((steps[0][1] or {}).get("token_id", "")) for steps, _ in groups])
         return await execute_groups(groups, keep_compiled=keep_compiled)
 
     monkeypatch.setattr(container.db, "execute_groups", counted)
+    return transactions
+
+
+async def rotate_all(
+    container: Container, children: list[RefreshTokenRecord]
+) -> list[bool | BaseException]:
     rotation = Rotation(at=datetime.now(UTC), exclusive=True)
-    children = [replace(p, id=new_id(), parent_id=p.id) for p in parents]
-    # One successor names a session that does not exist: its row breaks a foreign key.
-    children[2] = replace(children[2], session_id="no-such-session")
-    results = await asyncio.gather(
+    store = container.engine.ports.refresh_tokens
+    return await asyncio.gather(
         *(
             store.save_refresh(container.hasher.digest(f"bas_rt_child_{n}"), child, rotation)
             for n, child in enumerate(children)
         ),
         return_exceptions=True,
     )
+
+
+async def test_rotations_saved_together_share_a_transaction_in_lock_order(
+    base: tuple[Settings, Container], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _, container = base
+    store = container.engine.ports.refresh_tokens
+    parents = await saved_parents(container, 6)
+    for n in (1, 4):  # rotated already: an exclusive rotation of either is lost
+        await store.save_refresh(
+            container.hasher.digest(f"bas_rt_earlier_{n}"),
+            replace(parents[n], id=new_id(), parent_id=parents[n].id),
+            Rotation(at=datetime.now(UTC), exclusive=True),
+        )
+    transactions = transactions_of(container, monkeypatch)
+    results = await rotate_all(
+        container, [replace(p, id=new_id(), parent_id=p.id) for p in parents]
+    )
+    assert results == [True, False, True, True, False, True]  # each caller its own outcome
+    # One transaction, its parents locked in the order of their ids (no cycles across nodes).
+    assert transactions == [sorted(p.id for p in parents)]
+    for n in range(len(parents)):
+        child = await store.find_refresh(container.hasher.digest(f"bas_rt_child_{n}"))
+        assert (child is None) == (n in (1, 4))
+
+
+async def test_a_rotation_that_breaks_a_constraint_fails_alone(
+    base: tuple[Settings, Container], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _, container = base
+    store = container.engine.ports.refresh_tokens
+    parents = await saved_parents(container, 6)
+    transactions = transactions_of(container, monkeypatch)
+    children = [replace(p, id=new_id(), parent_id=p.id) for p in parents]
+    # One successor names a session that does not exist: its row breaks a foreign key.
+    children[2] = replace(children[2], session_id="no-such-session")
+    results = await rotate_all(container, children)
     assert [r if isinstance(r, bool) else type(r).__name__ for r in results] == [
         True,
         True,
@@ -197,7 +241,7 @@ async def test_rotations_saved_together_share_a_transaction_and_fail_alone(
         True,
     ]
     # All six in one transaction; when it failed, each was written alone.
-    assert transactions == [6, 1, 1, 1, 1, 1, 1]
+    assert [len(t) for t in transactions] == [6, 1, 1, 1, 1, 1, 1]
     for n in range(len(parents)):
         found = await store.find_refresh(container.hasher.digest(f"bas_rt_parent_{n}"))
         assert found is not None

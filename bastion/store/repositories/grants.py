@@ -82,8 +82,11 @@ class SqlGrantStore:
     def __init__(self, db: Database, *, access_token_ttl: int) -> None:
         self.db = db
         self.access_token_ttl = access_token_ttl
-        # Rotations that arrive together share a transaction (see group_commit).
-        self._refresh_writes: GroupCommit[StatementGroup, int] = GroupCommit(self._save_refreshes)
+        # Rotations that arrive together share a transaction (see group_commit), each keyed
+        # by the parent it rotates.
+        self._refresh_writes: GroupCommit[tuple[str, StatementGroup], int] = GroupCommit(
+            self._save_refreshes
+        )
 
     # --- authorization codes (RFC 6749 §4.1) -------------------------------------------
 
@@ -178,28 +181,36 @@ class SqlGrantStore:
             "expires_at": record.expires_at,
         }
         if rotation is None or record.parent_id is None:
-            await self._refresh_writes.write(([(INSERT_REFRESH, row)], False))
+            await self._refresh_writes.write(("", ([(INSERT_REFRESH, row)], False)))
             return True
         rotated = {"token_id": record.parent_id, "now": rotation.at}
         steps = [(ROTATE_REFRESH, rotated), (INSERT_REFRESH, row)]
-        changed = await self._refresh_writes.write((steps, rotation.exclusive))
+        changed = await self._refresh_writes.write((record.parent_id, (steps, rotation.exclusive)))
         return changed == 1 or not rotation.exclusive
 
-    async def _save_refreshes(self, groups: list[StatementGroup]) -> list[int | BaseException]:
+    async def _save_refreshes(
+        self, batch: list[tuple[str, StatementGroup]]
+    ) -> list[int | BaseException]:
         """The refresh tokens saved together (each with its parent's rotation), in one
-        transaction. When it fails on a constraint (a session deleted meanwhile), each is
-        written alone, so that only its own caller learns why."""
+        transaction. Parents are locked in the order of their ids, so two nodes' batches never
+        wait for each other in a cycle (PostgreSQL locks each parent's row until commit). When
+        the transaction fails on a constraint (a session deleted meanwhile), each is written
+        alone, so that only its own caller learns why."""
+        order = sorted(range(len(batch)), key=lambda i: batch[i][0])
+        groups = [batch[i][1] for i in order]
+        outcomes: list[int | BaseException] = [0] * len(batch)
         try:
-            return list(await self.db.execute_groups(groups))
+            for i, changed in zip(order, await self.db.execute_groups(groups), strict=True):
+                outcomes[i] = changed
+            return outcomes
         except IntegrityError:
-            if len(groups) == 1:
+            if len(batch) == 1:
                 raise
-        outcomes: list[int | BaseException] = []
-        for group in groups:
+        for i, (_, group) in enumerate(batch):
             try:
-                outcomes.extend(await self.db.execute_groups([group]))
+                outcomes[i] = (await self.db.execute_groups([group]))[0]
             except IntegrityError as exc:
-                outcomes.append(exc)
+                outcomes[i] = exc
         return outcomes
 
     async def find_refresh(self, digest: bytes) -> RefreshTokenRecord | None:
