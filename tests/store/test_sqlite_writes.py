@@ -144,6 +144,16 @@ async def test_groups_share_a_transaction_each_with_its_own_guard(db: Database) 
         "c": ("q", AT, 1, "made"),
         "e": ("p", AT, 1, "made"),
     }
+    # A statement only the engine can run takes the whole transaction through the engine,
+    # with the same guards.
+    changed = await db.execute_groups(
+        [
+            ([(RENAME, {"key": "missing", "to": "q"}), (insert(ITEMS), item("h"))], True),
+            ([(insert(ITEMS), {"id": "i", "parent_id": "p"})], False),
+        ]
+    )
+    assert changed == [0, 1]
+    assert set(await items(db)) == {"a", "b", "c", "e", "i"}
 
 
 async def test_a_statement_the_engine_must_run_still_runs(db: Database) -> None:
