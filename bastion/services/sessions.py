@@ -6,9 +6,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import cast
-
-from sqlalchemy import Table
 
 from bastion.crypto.secrets import KeyedHasher, new_opaque_token
 from bastion.domain.credentials import PREFIXES, CredentialKind
@@ -47,9 +44,6 @@ def _info(row: Session) -> SessionInfo:
         amr=tuple(row.amr),
         expires_at=row.expires_at,
     )
-
-
-SESSIONS = cast(Table, Session.__table__)
 
 
 def _live(row: Session | None, now: datetime) -> bool:
@@ -114,7 +108,7 @@ class SessionService:
     async def live_session(self, session_id: str) -> LiveSession | None:
         """The engine's :class:`~bastion.oauth.ports.Sessions` (a read by primary key, so no
         ORM session)."""
-        row = await self.db.fetch_row(SESSIONS, "id", session_id)
+        row = await self.db.fetch_row(people.SESSIONS, "id", session_id)
         return people.live_session(row, utcnow()) if row is not None else None
 
     async def end(self, info: SessionInfo) -> None:

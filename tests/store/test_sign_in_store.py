@@ -21,6 +21,7 @@ from bastion.oauth.grant_models import (
     Rotation,
     SignIn,
 )
+from bastion.services.end_users import AppRealm
 from bastion.services.tenancy import get_app
 from bastion.settings import Settings
 from bastion.store import migrate
@@ -56,14 +57,20 @@ async def stored_hash(container: Container, user_id: str) -> str:
     return value
 
 
+async def demo_user(container: Container, name: str) -> tuple[AppRealm, str]:
+    """The demo app and a new end user of it, signed up with PASSWORD."""
+    app = await container.users.app(await demo_app_id(container))
+    user_id = await container.users.ensure_user(
+        app, email=f"{name}@example.com", username=name, password=PASSWORD, name=name.title()
+    )
+    return app, user_id
+
+
 async def test_password_is_rehashed_when_parameters_change(
     base: tuple[Settings, Container],
 ) -> None:
     config, container = base
-    app = await container.users.app(await demo_app_id(container))
-    user_id = await container.users.ensure_user(
-        app, email="rehash@example.com", username="rehash", password=PASSWORD, name="R"
-    )
+    app, user_id = await demo_user(container, "rehash")
     before = await stored_hash(container, user_id)
     assert before.startswith("$argon2id$v=19$m=19456,t=2,p=1$")
     stronger = Container.build(
@@ -254,10 +261,7 @@ async def test_a_refresh_token_is_read_with_its_live_session(
     base: tuple[Settings, Container],
 ) -> None:
     _, container = base
-    app = await container.users.app(await demo_app_id(container))
-    user_id = await container.users.ensure_user(
-        app, email="joined@example.com", username="joined", password=PASSWORD, name="J"
-    )
+    app, user_id = await demo_user(container, "joined")
     tenant = Tenant(app.workspace_id, app.id)
     info, _ = await container.sessions.create(
         tenant, user_id, amr=("pwd",), ip="127.0.0.1", user_agent="test"

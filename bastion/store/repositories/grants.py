@@ -25,7 +25,7 @@ from bastion.oauth.grant_models import (
 )
 from bastion.store.db import Database, StatementGroup
 from bastion.store.group_commit import GroupCommit
-from bastion.store.repositories.people import LIVE_SESSION_COLUMNS, live_session
+from bastion.store.repositories.people import LIVE_SESSION_COLUMNS, SESSIONS, live_session
 from bastion.store.schema import (
     AuthorizationCode,
     DeviceCode,
@@ -33,7 +33,6 @@ from bastion.store.schema import (
     OneTimeCode,
     RefreshToken,
     RevokedJwt,
-    Session,
 )
 from bastion.store.types import utcnow
 
@@ -63,7 +62,6 @@ CONSUME_CODE = (
 REFRESH = cast(Table, RefreshToken.__table__)
 # Built once: executed with parameters, they skip building and keying a statement per call.
 INSERT_REFRESH = insert(REFRESH)
-SESSIONS = cast(Table, Session.__table__)
 # The token and its session in one read: a rotation needs both, and each read costs more than
 # the join.
 FIND_REFRESH = (

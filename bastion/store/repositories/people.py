@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import Table, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bastion.domain.tenancy import Tenant
@@ -40,6 +40,7 @@ async def user_in_app(session: AsyncSession, app_id: str, user_id: str) -> EndUs
     return found
 
 
+SESSIONS = cast(Table, Session.__table__)
 # The columns of a session row that say whether it is live, and what a grant needs of it.
 LIVE_SESSION_COLUMNS = (
     "id",
