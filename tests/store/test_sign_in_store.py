@@ -147,6 +147,11 @@ async def first_refresh_token(container: Container) -> RefreshTokenRecord:
     )
 
 
+def successor(parent: RefreshTokenRecord) -> RefreshTokenRecord:
+    """The token a rotation of ``parent`` saves, of the same family."""
+    return replace(parent, id=new_id(), parent_id=parent.id)
+
+
 async def test_refresh_rotation_has_one_winner(base: tuple[Settings, Container]) -> None:
     _, container = base
     store = container.engine.ports.refresh_tokens
@@ -155,7 +160,7 @@ async def test_refresh_rotation_has_one_winner(base: tuple[Settings, Container])
     await store.save_refresh(container.hasher.digest("bas_rt_rotation"), parent)
     # Eight requests race to rotate the parent, each saving its own successor with it.
     rotation = Rotation(at=datetime.now(UTC), exclusive=True)
-    successors = [replace(parent, id=new_id(), parent_id=token_id) for _ in range(8)]
+    successors = [successor(parent) for _ in range(8)]
     results = await asyncio.gather(
         *(
             store.save_refresh(container.hasher.digest(f"bas_rt_next_{n}"), child, rotation)
@@ -213,13 +218,11 @@ async def test_rotations_saved_together_share_a_transaction_in_lock_order(
     for n in (1, 4):  # rotated already: an exclusive rotation of either is lost
         await store.save_refresh(
             container.hasher.digest(f"bas_rt_earlier_{n}"),
-            replace(parents[n], id=new_id(), parent_id=parents[n].id),
+            successor(parents[n]),
             Rotation(at=datetime.now(UTC), exclusive=True),
         )
     transactions = transactions_of(container, monkeypatch)
-    results = await rotate_all(
-        container, [replace(p, id=new_id(), parent_id=p.id) for p in parents]
-    )
+    results = await rotate_all(container, [successor(p) for p in parents])
     assert results == [True, False, True, True, False, True]  # each caller its own outcome
     # One transaction, its parents locked in the order of their ids (no cycles across nodes).
     assert transactions == [sorted(p.id for p in parents)]
@@ -235,7 +238,7 @@ async def test_a_rotation_that_breaks_a_constraint_fails_alone(
     store = container.engine.ports.refresh_tokens
     parents = await saved_parents(container, 6)
     transactions = transactions_of(container, monkeypatch)
-    children = [replace(p, id=new_id(), parent_id=p.id) for p in parents]
+    children = [successor(p) for p in parents]
     # One successor names a session that does not exist: its row breaks a foreign key.
     children[2] = replace(children[2], session_id="no-such-session")
     results = await rotate_all(container, children)
