@@ -70,5 +70,9 @@ class JtiTags:
 
     def _tag(self, head: str, issuer: str, client_id: str, exp: int) -> str:
         # Each field prefixed with its length, so that no two claim sets give the same input.
-        message = "".join(f"{len(part)}:{part}," for part in (head, issuer, client_id, str(exp)))
+        expiry = str(exp)
+        message = (
+            f"{len(head)}:{head},{len(issuer)}:{issuer},"
+            f"{len(client_id)}:{client_id},{len(expiry)}:{expiry},"
+        )
         return b64url_encode(self._mac.digest(message)[:TAG_BYTES])

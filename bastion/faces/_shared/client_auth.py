@@ -3,12 +3,12 @@
 
 from __future__ import annotations
 
-import base64
 import binascii
 from urllib.parse import unquote
 
 from starlette.requests import Request
 
+from bastion.faces._shared.http import header
 from bastion.oauth.client_auth import check_single_method
 from bastion.oauth.errors import InvalidClient, InvalidRequest
 from bastion.oauth.models import ClientCredentials
@@ -17,8 +17,10 @@ from bastion.oauth.params import Params
 
 def _basic(header: str) -> tuple[str, str]:
     try:
-        decoded = base64.b64decode(header[6:].strip(), validate=True).decode("utf-8")
-    except (binascii.Error, UnicodeDecodeError, ValueError):
+        # Strict: only the base64 alphabet, padded as it should be (RFC 7617 §2, RFC 4648 §4).
+        encoded = header[6:].strip().encode("ascii")
+        decoded = binascii.a2b_base64(encoded, strict_mode=True).decode("utf-8")
+    except (binascii.Error, UnicodeError, ValueError):
         raise InvalidClient("malformed Basic credentials", used_basic=True) from None
     client_id, sep, secret = decoded.partition(":")
     if not sep or not client_id:
@@ -33,11 +35,11 @@ def _basic(header: str) -> tuple[str, str]:
 
 
 def client_credentials(request: Request, params: Params) -> ClientCredentials:
-    header = request.headers.get("authorization", "")
+    authorization = header(request, b"authorization") or ""
     body_secret = params.get("client_secret")
-    if header[:6].lower() == "basic ":
+    if authorization[:6].lower() == "basic ":
         check_single_method(True, body_secret is not None)
-        client_id, secret = _basic(header)
+        client_id, secret = _basic(authorization)
         body_id = params.get("client_id")
         if body_id is not None and body_id != client_id:
             raise InvalidRequest("client_id in the body does not match the Basic credentials")

@@ -14,6 +14,10 @@ from bastion.oauth.endpoints.token import token_endpoint
 from bastion.oauth.engine import EndpointRequest
 from bastion.ops import metrics
 
+# RFC 7009 §2.2: the same answer whether or not there was anything to revoke. Built once: a
+# response object is only read when sent (the middlewares copy its headers to add theirs).
+REVOKED = Response(status_code=200, headers=NO_STORE)
+
 
 async def decode(request: Request) -> EndpointRequest:
     params = await read_form(request, container_of(request).settings.max_body_bytes)
@@ -36,4 +40,4 @@ async def introspect(request: Request) -> Response:
 async def revoke(request: Request) -> Response:
     req = await decode(request)
     await revocation_endpoint(req, issuer_of(request), container_of(request).engine)
-    return Response(status_code=200, headers=NO_STORE)
+    return REVOKED
