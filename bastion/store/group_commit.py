@@ -7,9 +7,15 @@ rows of a batch share). When requests that each need a write arrive together,
 waits until its own item is committed before it answers, so nothing is acknowledged that
 another node cannot read yet.
 
-There is no timer and no added wait: the first item starts a flush at once; items that arrive
-while it runs form the next batch, flushed as soon as the previous one is done. An idle server
-pays one transaction per item, as before; a busy one pays one per batch.
+An idle server pays one transaction per item: the first item starts a flush at once. A busy
+one pays one per batch: items that arrive while a flush runs form the next batch, and while
+writes keep coming (the last flush ended less than ``BUSY_WINDOW`` ago) a flush first waits
+``COALESCE`` seconds for company, as PostgreSQL's ``commit_delay`` does. On SQLite a
+transaction's cost is mostly the pages it appends to the WAL, which the rows of a batch share.
+Measured with two workers under load (side by side, 2 rounds of 6 s), the wait took a
+revocation's batches from about 7 rows to 12 (counted with the wait on every flush),
+revocation from 14,281 to 15,023 req/s (113 to 104 µs of CPU each) and refresh rotation from
+1,871 to 1,952 (961 to 926 µs), for at most half a millisecond more per answer.
 
 The flush returns one outcome per item, in order: what that item's caller gets back, or an
 exception raised to that caller alone. A flush that raises fails every caller of its batch
@@ -23,6 +29,8 @@ from collections.abc import Awaitable, Callable, Sequence
 from typing import Generic, TypeVar
 
 MAX_BATCH = 500
+COALESCE = 0.0005  # seconds a flush waits for company while writes keep arriving
+BUSY_WINDOW = 0.005  # a flush that ended this recently means writes keep arriving
 
 Item = TypeVar("Item")
 Outcome = TypeVar("Outcome")
@@ -34,9 +42,12 @@ class GroupCommit(Generic[Item, Outcome]):
         flush: Callable[[list[Item]], Awaitable[Sequence[Outcome | BaseException]]],
         *,
         max_batch: int = MAX_BATCH,
+        coalesce: float = COALESCE,
     ) -> None:
         self._flush = flush
         self._max_batch = max_batch
+        self._coalesce = coalesce
+        self._last_flush = float("-inf")  # when the last flush ended, on the loop's clock
         self._pending: list[tuple[Item, asyncio.Future[Outcome]]] = []
         self._writer: asyncio.Task[None] | None = None
 
@@ -50,7 +61,14 @@ class GroupCommit(Generic[Item, Outcome]):
         return await future
 
     async def _drain(self) -> None:
+        loop = asyncio.get_running_loop()
         while self._pending:
+            if (
+                self._coalesce
+                and len(self._pending) < self._max_batch
+                and loop.time() - self._last_flush < BUSY_WINDOW
+            ):
+                await asyncio.sleep(self._coalesce)
             batch = self._pending[: self._max_batch]
             del self._pending[: self._max_batch]
             try:
@@ -62,6 +80,8 @@ class GroupCommit(Generic[Item, Outcome]):
                     if not future.done():
                         future.set_exception(exc)
                 continue
+            finally:
+                self._last_flush = loop.time()
             for (_, future), outcome in zip(batch, outcomes, strict=True):
                 if future.done():
                     continue

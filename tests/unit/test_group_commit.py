@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from bastion.store.group_commit import GroupCommit
+from bastion.store.group_commit import BUSY_WINDOW, GroupCommit
 
 
 class Recorder:
@@ -30,7 +30,7 @@ class Recorder:
 
 async def test_concurrent_rows_share_transactions_and_wait_for_their_commit() -> None:
     recorder = Recorder()
-    group = GroupCommit(recorder.flush)
+    group = GroupCommit(recorder.flush, coalesce=0)  # no waiting for company: see below
 
     async def write(n: int) -> int:
         outcome = await group.write({"n": n})
@@ -45,6 +45,27 @@ async def test_concurrent_rows_share_transactions_and_wait_for_their_commit() ->
     await asyncio.sleep(0)
     await asyncio.gather(first, *(write(n) for n in range(51, 60)))
     assert recorder.batches[1:] == [[50], list(range(51, 60))]
+
+
+async def test_while_writes_keep_coming_a_flush_waits_for_company() -> None:
+    recorder = Recorder()
+    group = GroupCommit(recorder.flush, coalesce=0.2)
+    await group.write({"n": 0})
+    # The last flush has just ended: the next one waits, and a row arriving meanwhile joins.
+    first = asyncio.create_task(group.write({"n": 1}))
+    await asyncio.sleep(0.05)
+    await asyncio.gather(first, group.write({"n": 2}))
+    assert recorder.batches == [[0], [1, 2]]
+
+
+async def test_an_idle_writer_does_not_wait_for_company() -> None:
+    recorder = Recorder()
+    group = GroupCommit(recorder.flush, coalesce=30)
+    # The first write ever, and one after a quiet spell, go out at once (a wait would time out).
+    await asyncio.wait_for(group.write({"n": 0}), timeout=5)
+    await asyncio.sleep(BUSY_WINDOW * 2)
+    await asyncio.wait_for(group.write({"n": 1}), timeout=5)
+    assert recorder.batches == [[0], [1]]
 
 
 async def test_a_lone_row_is_written_at_once() -> None:
