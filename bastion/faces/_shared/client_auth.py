@@ -15,10 +15,10 @@ from bastion.oauth.models import ClientCredentials
 from bastion.oauth.params import Params
 
 
-def _basic(header: str) -> tuple[str, str]:
+def _basic(authorization: str) -> tuple[str, str]:
     try:
         # Strict: only the base64 alphabet, padded as it should be (RFC 7617 §2, RFC 4648 §4).
-        encoded = header[6:].strip().encode("ascii")
+        encoded = authorization[6:].strip().encode("ascii")
         decoded = binascii.a2b_base64(encoded, strict_mode=True).decode("utf-8")
     except (binascii.Error, UnicodeError, ValueError):
         raise InvalidClient("malformed Basic credentials", used_basic=True) from None

@@ -68,7 +68,7 @@ async def read_body(request: Request, limit: int) -> bytes:
             chunks.append(chunk)
         if not message.get("more_body", False):
             break
-    body = chunks[0] if len(chunks) == 1 else b"".join(chunks)
+    body = b"".join(chunks)  # one chunk: that very object, not a copy
     request.scope[BODY_KEY] = body
     return body
 

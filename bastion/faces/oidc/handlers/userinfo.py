@@ -7,14 +7,21 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from bastion.faces._shared.context import container_of, issuer_of
-from bastion.faces._shared.http import FORM, NO_STORE, json_response, media_type, read_form
+from bastion.faces._shared.http import (
+    FORM,
+    NO_STORE,
+    header,
+    json_response,
+    media_type,
+    read_form,
+)
 from bastion.oauth.endpoints.userinfo import userinfo_endpoint
 from bastion.oauth.errors import InvalidRequest
 
 
 async def _bearer(request: Request) -> str | None:
-    header = request.headers.get("authorization", "")
-    scheme, _, value = header.partition(" ")
+    authorization = header(request, b"authorization") or ""
+    scheme, _, value = authorization.partition(" ")
     from_header = value.strip() if scheme.lower() == "bearer" else None
     from_body = None
     if request.method == "POST" and media_type(request)[0] == FORM:
